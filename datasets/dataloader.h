@@ -1,0 +1,91 @@
+// DataLoader: cuts a Dataset into (N, C, H, W) batches in a seeded, per-epoch order, iterated
+// with range-for. The order of an epoch depends only on (seed, epoch), so a resumed run sees the
+// same batches. Examples of one batch are collated in parallel (OpenMP) on the calling thread's
+// request; there is no prefetching, no background thread and no sampler other than shuffle.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <vector>
+
+#include "datasets/dataset.h"
+
+namespace budgetgrad {
+
+struct DataLoaderOptions {
+    int64_t batch_size = 64;  // in [1, dataset size]
+    bool shuffle = true;      // false: every epoch in index order 0, 1, 2, ...
+    bool drop_last = false;   // skip the last batch when it would be shorter than batch_size
+    uint64_t seed = 0;        // with the epoch, fixes the order
+};
+
+// Batches of a dataset the loader shares (the dataset must not change while it is used).
+//
+//   DataLoader loader(dataset, {.batch_size = 128, .seed = 1});
+//   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+//       loader.set_epoch(epoch);
+//       for (const Batch& batch : loader) { ... }  // batch.images: (N, 1, 28, 28)
+//   }
+class DataLoader {
+public:
+    // Throws budgetgrad::Error for a null or empty dataset, an example_shape that is not
+    // (C, H, W), or a batch_size outside [1, dataset size]. Starts at epoch 0.
+    DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options = {});
+
+    // Selects the epoch whose order batch() and iteration use: a Fisher-Yates shuffle of
+    // 0..size-1 driven by Generator(mix64(seed) ^ epoch), or index order without shuffle.
+    void set_epoch(int64_t epoch);
+    int64_t epoch() const { return epoch_; }
+    // The dataset indices of the current epoch, in visiting order.
+    const std::vector<int64_t>& order() const { return order_; }
+
+    // size / batch_size, rounded up, or down with drop_last.
+    int64_t num_batches() const;
+    // Batch `index` in [0, num_batches()) of the current epoch: images (N, C, H, W) float32 and
+    // N labels, N = batch_size except for a short last batch. Throws for an index out of range
+    // or a label outside [0, num_classes) coming from the dataset.
+    Batch batch(int64_t index) const;
+
+    const Dataset& dataset() const { return *dataset_; }
+    const DataLoaderOptions& options() const { return options_; }
+
+    // Input iterator over the batches of the current epoch; it loads a batch when it reaches it.
+    // Calling set_epoch() during iteration changes the order under the iterator: don't.
+    class Iterator {
+    public:
+        using iterator_category = std::input_iterator_tag;
+        using value_type = Batch;
+        using difference_type = std::ptrdiff_t;
+        using pointer = const Batch*;
+        using reference = const Batch&;
+
+        Iterator() = default;
+        Iterator(const DataLoader* loader, int64_t index);
+
+        const Batch& operator*() const { return batch_; }
+        const Batch* operator->() const { return &batch_; }
+        Iterator& operator++();
+        void operator++(int) { ++*this; }
+        bool operator==(const Iterator& other) const { return index_ == other.index_; }
+
+    private:
+        const DataLoader* loader_ = nullptr;
+        int64_t index_ = 0;
+        Batch batch_;
+    };
+
+    Iterator begin() const { return Iterator(this, 0); }
+    Iterator end() const { return Iterator(this, num_batches()); }
+
+private:
+    std::shared_ptr<const Dataset> dataset_;
+    DataLoaderOptions options_;
+    Shape example_shape_;  // (C, H, W)
+    int64_t example_numel_ = 0;
+    int64_t epoch_ = 0;
+    std::vector<int64_t> order_;  // (size,)
+};
+
+}  // namespace budgetgrad

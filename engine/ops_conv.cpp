@@ -1,0 +1,192 @@
+// conv2d by im2col + GEMM, one image at a time, images split across threads.
+// For image n, with K = C·kH·kW and P = Ho·Wo:
+//   cols_n (K, P) = im2col(x_n)
+//   y_n (O, P)    = W (O, K) · cols_n + b
+// and backward:
+//   dx_n = col2im(Wᵀ (K, O) · dy_n (O, P))
+//   dW   = Σ_n dy_n · cols_nᵀ      (O, K)
+//   db   = Σ_n Σ_p dy_n
+// Groups and dilation are not supported.
+#include <algorithm>
+#include <vector>
+
+#include "engine/autograd.h"
+#include "engine/gemm.h"
+#include "engine/op_checks.h"
+#include "engine/ops.h"
+#include "engine/parallel.h"
+
+namespace budgetgrad {
+
+namespace {
+
+struct ConvGeometry {
+    int64_t channels, height, width;  // input C, H, W
+    int64_t kernel_h, kernel_w;       // kH, kW
+    int64_t out_h, out_w;             // Ho, Wo
+    int64_t stride, padding;
+    int64_t patch() const { return channels * kernel_h * kernel_w; }  // K
+    int64_t pixels() const { return out_h * out_w; }                  // P
+};
+
+// cols (K, P) from one image (C, H, W); zero where the window leaves the image.
+template <typename T>
+void im2col(const ConvGeometry& g, const T* image, T* cols) {
+    for (int64_t c = 0; c < g.channels; ++c) {
+        for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
+            for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
+                T* row = cols + ((c * g.kernel_h + ki) * g.kernel_w + kj) * g.pixels();
+                for (int64_t oh = 0; oh < g.out_h; ++oh) {
+                    const int64_t ih = oh * g.stride - g.padding + ki;
+                    T* out = row + oh * g.out_w;
+                    if (ih < 0 || ih >= g.height) {
+                        std::fill(out, out + g.out_w, T(0));
+                        continue;
+                    }
+                    const T* in = image + (c * g.height + ih) * g.width;
+                    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                        const int64_t iw = ow * g.stride - g.padding + kj;
+                        out[ow] = (iw >= 0 && iw < g.width) ? in[iw] : T(0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Adds cols (K, P) back into one image gradient (C, H, W): the adjoint of im2col.
+template <typename T>
+void col2im(const ConvGeometry& g, const T* cols, T* image) {
+    std::fill(image, image + g.channels * g.height * g.width, T(0));
+    for (int64_t c = 0; c < g.channels; ++c) {
+        for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
+            for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
+                const T* row = cols + ((c * g.kernel_h + ki) * g.kernel_w + kj) * g.pixels();
+                for (int64_t oh = 0; oh < g.out_h; ++oh) {
+                    const int64_t ih = oh * g.stride - g.padding + ki;
+                    if (ih < 0 || ih >= g.height) continue;
+                    T* out = image + (c * g.height + ih) * g.width;
+                    const T* in = row + oh * g.out_w;
+                    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                        const int64_t iw = ow * g.stride - g.padding + kj;
+                        if (iw >= 0 && iw < g.width) out[iw] += in[ow];
+                    }
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding) {
+    check_ndim("conv2d", "input", x, 4, "(N, C, H, W)");
+    check_ndim("conv2d", "weight", weight, 4, "(O, C, kH, kW)");
+    check_same_dtype("conv2d", x, weight);
+    check_same_dtype("conv2d", x, bias);
+    BG_CHECK(stride >= 1, "conv2d: expected stride >= 1, got ", stride);
+    BG_CHECK(padding >= 0, "conv2d: expected padding >= 0, got ", padding);
+    const int64_t batch = x.size(0), out_channels = weight.size(0);
+    BG_CHECK(weight.size(1) == x.size(1), "conv2d: expected input with ", weight.size(1),
+             " channels (the weight's), got shape ", shape_str(x.shape()));
+    if (bias.defined()) {
+        BG_CHECK(bias.shape() == Shape{out_channels}, "conv2d: expected bias of shape (",
+                 out_channels, ",), got ", shape_str(bias.shape()));
+    }
+    ConvGeometry g{x.size(1), x.size(2), x.size(3), weight.size(2), weight.size(3),
+                   0,         0,         stride,    padding};
+    BG_CHECK(x.size(2) + 2 * padding >= g.kernel_h && x.size(3) + 2 * padding >= g.kernel_w,
+             "conv2d: kernel ", g.kernel_h, "x", g.kernel_w, " is larger than the padded input ",
+             shape_str(x.shape()), " with padding ", padding);
+    g.out_h = (g.height + 2 * padding - g.kernel_h) / stride + 1;
+    g.out_w = (g.width + 2 * padding - g.kernel_w) / stride + 1;
+    const int64_t K = g.patch(), P = g.pixels();
+    const int64_t image_size = g.channels * g.height * g.width;
+
+    Tensor y = Tensor::empty({batch, out_channels, g.out_h, g.out_w}, x.dtype());
+    dispatch(x.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        const T* xd = x.data<T>();
+        const T* wd = weight.data<T>();
+        const T* bd = bias.defined() ? bias.data<T>() : nullptr;
+        T* yd = y.data<T>();
+#pragma omp parallel
+        {
+            std::vector<T> cols(K * P);  // this thread's im2col buffer
+#pragma omp for schedule(static)
+            for (int64_t n = 0; n < batch; ++n) {
+                im2col(g, xd + n * image_size, cols.data());
+                T* yn = yd + n * out_channels * P;
+                if (bd != nullptr) {
+                    for (int64_t o = 0; o < out_channels; ++o)
+                        std::fill_n(yn + o * P, P, bd[o]);
+                }
+                gemm<T>(false, false, out_channels, P, K, wd, cols.data(), yn, bd != nullptr);
+            }
+        }
+    });
+
+    const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
+    const bool need_b = bias.defined() && bias.requires_grad();
+    Tensor x_saved = need_w ? x.detach() : Tensor();
+    Tensor w_saved = need_x ? weight.detach() : Tensor();
+    return record("conv2d", y, {x, weight, bias}, [=](const Tensor& dy) {
+        Tensor dx, dw, db;
+        dispatch(dy.dtype(), [&](auto zero) {
+            using T = decltype(zero);
+            const T* g_out = dy.data<T>();  // (N, O, Ho, Wo)
+            if (need_x) dx = Tensor::empty({batch, g.channels, g.height, g.width}, dy.dtype());
+            const int threads = max_threads();
+            // dW sums over the batch: each thread accumulates its own copy, reduced below in a
+            // fixed order so that results do not depend on scheduling.
+            std::vector<std::vector<T>> dw_parts(need_w ? threads : 0);
+#pragma omp parallel
+            {
+                std::vector<T> cols(K * P);
+                std::vector<T>* dw_part = nullptr;
+                if (need_w) {
+                    dw_part = &dw_parts[thread_index()];
+                    dw_part->assign(out_channels * K, T(0));
+                }
+#pragma omp for schedule(static)
+                for (int64_t n = 0; n < batch; ++n) {
+                    const T* dyn = g_out + n * out_channels * P;
+                    if (need_w) {
+                        im2col(g, x_saved.data<T>() + n * image_size, cols.data());
+                        gemm<T>(false, true, out_channels, K, P, dyn, cols.data(), dw_part->data(),
+                                true);
+                    }
+                    if (need_x) {
+                        gemm<T>(true, false, K, P, out_channels, w_saved.data<T>(), dyn,
+                                cols.data(), false);
+                        col2im(g, cols.data(), dx.data<T>() + n * image_size);
+                    }
+                }
+            }
+            if (need_w) {
+                dw = Tensor::zeros({out_channels, g.channels, g.kernel_h, g.kernel_w}, dy.dtype());
+                T* dwd = dw.data<T>();
+                for (const auto& part : dw_parts) {
+                    for (std::size_t i = 0; i < part.size(); ++i)
+                        dwd[i] += part[i];
+                }
+            }
+            if (need_b) {
+                db = Tensor::zeros({out_channels}, dy.dtype());
+                T* dbd = db.data<T>();
+                for (int64_t n = 0; n < batch; ++n) {
+                    for (int64_t o = 0; o < out_channels; ++o) {
+                        const T* plane = g_out + (n * out_channels + o) * P;
+                        T s = 0;
+                        for (int64_t p = 0; p < P; ++p)
+                            s += plane[p];
+                        dbd[o] += s;
+                    }
+                }
+            }
+        });
+        return std::vector<Tensor>{dx, dw, db};
+    });
+}
+
+}  // namespace budgetgrad

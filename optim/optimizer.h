@@ -1,0 +1,66 @@
+// Optimizers over groups of parameters. Each group may carry its own lr and weight decay (for
+// instance, no decay on biases); a group that leaves them unset takes the optimizer's defaults.
+// Optimizer state is kept parallel to the groups' parameter lists, by position, never by address.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "engine/tensor.h"
+
+namespace budgetgrad {
+
+struct ParamGroup {
+    std::vector<Tensor> params;
+    std::optional<double> lr;            // set to the optimizer's default when left empty
+    std::optional<double> weight_decay;  // likewise
+};
+
+class Optimizer {
+public:
+    virtual ~Optimizer() = default;
+    // Applies one update from the parameters' accumulated gradients. Parameters without a
+    // gradient are skipped.
+    virtual void step() = 0;
+    void zero_grad();
+
+    // After construction every group's lr and weight_decay are set.
+    std::vector<ParamGroup>& param_groups() { return groups_; }
+    const std::vector<ParamGroup>& param_groups() const { return groups_; }
+
+protected:
+    Optimizer(std::vector<ParamGroup> groups, double default_lr, double default_weight_decay);
+
+    std::vector<ParamGroup> groups_;
+};
+
+// torch.optim.SGD. For each parameter p with gradient g, at step k (counted from 1):
+//   g ← g + weight_decay · p
+//   if momentum ≠ 0:  b ← g at k = 1, else b ← momentum · b + (1 − dampening) · g
+//                     g ← g + momentum · b if nesterov, else g ← b
+//   p ← p − lr · g
+struct SGDOptions {
+    double lr = 0.01;
+    double momentum = 0.0;
+    double dampening = 0.0;
+    double weight_decay = 0.0;
+    bool nesterov = false;
+};
+
+class SGD : public Optimizer {
+public:
+    SGD(std::vector<Tensor> params, SGDOptions options);
+    SGD(std::vector<ParamGroup> groups, SGDOptions options);
+    void step() override;
+
+    const SGDOptions& options() const { return options_; }
+    // momentum_buffers()[g][i] belongs to param_groups()[g].params[i]; undefined before its
+    // first update.
+    const std::vector<std::vector<Tensor>>& momentum_buffers() const { return momentum_; }
+
+private:
+    SGDOptions options_;
+    std::vector<std::vector<Tensor>> momentum_;
+};
+
+}  // namespace budgetgrad

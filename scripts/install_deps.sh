@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what budgetgrad needs to build and test on Debian 12 (bookworm) or later, from
+# Debian's own packages. Uses sudo when not run as root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config   # compiler and build
+  libeigen3-dev                      # matrices and GEMM
+  zlib1g-dev                         # .gz datasets
+  libfmt-dev                         # formatting
+  libcli11-dev                       # command-line flags of the examples
+  doctest-dev                        # tests
+  ca-certificates curl               # scripts/get_data.sh downloads
+)
+
+run() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+echo "install_deps: installing ${missing[*]}"
+run apt-get update -qq
+run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

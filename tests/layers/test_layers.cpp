@@ -1,0 +1,62 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "engine/random.h"
+#include "layers/basic.h"
+#include "layers/conv2d.h"
+#include "layers/linear.h"
+#include "layers/sequential.h"
+#include "layers/zoo.h"
+
+namespace bg = budgetgrad;
+
+TEST_CASE("module: named parameters in registration order, recursively") {
+    bg::Sequential net{std::make_shared<bg::Conv2d>(1, 2, 3), std::make_shared<bg::ReLU>(),
+                       std::make_shared<bg::Flatten>(), std::make_shared<bg::Linear>(8, 3, false)};
+    std::vector<std::string> names;
+    for (const auto& p : net.named_parameters())
+        names.push_back(p.name);
+    CHECK(names == std::vector<std::string>{"0.weight", "0.bias", "3.weight"});
+    CHECK(net.parameter_count() == 2 * 9 + 2 + 8 * 3);
+    for (const auto& p : net.parameters())
+        CHECK(p.requires_grad());
+}
+
+TEST_CASE("module: train and eval reach every child") {
+    auto dropout = std::make_shared<bg::Dropout>(0.5);
+    bg::Sequential net{std::make_shared<bg::Sequential>(bg::Sequential{dropout})};
+    net.eval();
+    CHECK_FALSE(dropout->is_training());
+    auto x = bg::Tensor::full({1, 10}, 1.0);
+    CHECK(net(x).to_vector() == x.to_vector());
+    net.train();
+    CHECK(dropout->is_training());
+}
+
+TEST_CASE("init: PyTorch's default bounds, 1/sqrt(fan_in)") {
+    bg::manual_seed(0);
+    bg::Conv2d conv(4, 8, 3);  // fan_in = 36, bound = 1/6
+    double max_abs = 0;
+    for (double v : conv.weight.to_vector())
+        max_abs = std::max(max_abs, std::abs(v));
+    CHECK(max_abs <= 1.0 / 6.0);
+    CHECK(max_abs > 0.9 / 6.0);  // 288 draws come close to the bound
+    for (double v : conv.bias.to_vector())
+        CHECK(std::abs(v) <= 1.0 / 6.0);
+    // The same seed gives the same weights.
+    bg::manual_seed(0);
+    CHECK(bg::Conv2d(4, 8, 3).weight.to_vector() == conv.weight.to_vector());
+}
+
+TEST_CASE("zoo: mnist_cnn shapes and parameter count") {
+    auto model = bg::make_model("mnist_cnn");
+    // conv1 32·9+32, conv2 64·32·9+64, fc1 128·9216+128, fc2 10·128+10
+    CHECK(model->parameter_count() == 320 + 18496 + 1179776 + 1290);
+    auto y = (*model)(bg::Tensor::zeros({2, 1, 28, 28}));
+    CHECK(y.shape() == bg::Shape{2, 10});
+    CHECK_THROWS_WITH_AS(bg::make_model("resnet9000"),
+                         "model: expected one of mnist_cnn, got 'resnet9000'", bg::Error);
+}

@@ -1,0 +1,117 @@
+#include "train/trainer.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "engine/autograd.h"
+#include "engine/ops.h"
+#include "train/progress.h"
+
+namespace budgetgrad {
+
+int64_t count_correct(const Tensor& logits, const std::vector<int64_t>& labels) {
+    BG_CHECK(logits.ndim() == 2 && logits.size(0) == static_cast<int64_t>(labels.size()),
+             "count_correct: expected logits (N, C) with N = ", labels.size(), ", got ",
+             shape_str(logits.shape()));
+    const int64_t rows = logits.size(0), classes = logits.size(1);
+    int64_t correct = 0;
+    dispatch(logits.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        for (int64_t r = 0; r < rows; ++r) {
+            const T* row = logits.data<T>() + r * classes;
+            int64_t best = 0;
+            for (int64_t c = 1; c < classes; ++c) {
+                if (row[c] > row[best]) best = c;
+            }
+            correct += best == labels[r];
+        }
+    });
+    return correct;
+}
+
+EvalResult evaluate(Module& model, DataLoader& loader) {
+    const bool was_training = model.is_training();
+    model.eval();
+    NoGradGuard no_grad;
+    EvalResult result;
+    double loss_sum = 0.0;
+    int64_t correct = 0;
+    for (const Batch& batch : loader) {
+        Tensor logits = model(batch.images);
+        const auto n = static_cast<int64_t>(batch.labels.size());
+        loss_sum += cross_entropy(logits, batch.labels).item() * static_cast<double>(n);
+        correct += count_correct(logits, batch.labels);
+        result.count += n;
+    }
+    model.train(was_training);
+    if (result.count > 0) {
+        result.loss = loss_sum / static_cast<double>(result.count);
+        result.accuracy = static_cast<double>(correct) / static_cast<double>(result.count);
+    }
+    return result;
+}
+
+FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLoader& loader,
+              const FitOptions& options) {
+    BG_CHECK(options.total_steps > 0, "fit: expected total_steps > 0, got ", options.total_steps);
+    model.train();
+    FitResult result;
+    Stopwatch total, interval;
+    double interval_loss = 0.0;
+    int64_t interval_correct = 0, interval_images = 0, interval_steps = 0, images = 0;
+    for (int64_t epoch = 0; result.steps < options.total_steps; ++epoch) {
+        loader.set_epoch(epoch);
+        for (const Batch& batch : loader) {
+            if (result.steps == options.total_steps) break;
+            const double lr = schedule.current_lr();
+
+            Tensor logits = model(batch.images);
+            Tensor loss = cross_entropy(logits, batch.labels, options.label_smoothing);
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            schedule.step();
+            ++result.steps;
+
+            const double loss_value = loss.item();
+            BG_CHECK(std::isfinite(loss_value), "training: the loss became ", loss_value,
+                     " at step ", result.steps, " (lr ", lr,
+                     "); try a smaller --lr or check the input data");
+            const auto n = static_cast<int64_t>(batch.labels.size());
+            interval_loss += loss_value;
+            interval_correct += count_correct(logits, batch.labels);
+            interval_images += n;
+            images += n;
+            ++interval_steps;
+
+            const bool last = result.steps == options.total_steps;
+            if (options.log_every > 0 && (result.steps % options.log_every == 0 || last)) {
+                const double seconds = interval.seconds();
+                const double elapsed = total.seconds();
+                StepStats stats{
+                    result.steps,
+                    options.total_steps,
+                    epoch + 1,
+                    interval_loss / static_cast<double>(interval_steps),
+                    static_cast<double>(interval_correct) / static_cast<double>(interval_images),
+                    lr,
+                    1000.0 * seconds / static_cast<double>(interval_steps),
+                    static_cast<double>(interval_images) / seconds,
+                    elapsed / static_cast<double>(result.steps) *
+                        static_cast<double>(options.total_steps - result.steps)};
+                fmt::print(options.log, "{}\n", format_step_line(stats));
+                std::fflush(options.log);
+                result.last_loss = stats.loss;
+                interval_loss = 0.0;
+                interval_correct = interval_images = interval_steps = 0;
+                interval.reset();
+            }
+        }
+    }
+    result.seconds = total.seconds();
+    result.images_per_second = static_cast<double>(images) / result.seconds;
+    return result;
+}
+
+}  // namespace budgetgrad

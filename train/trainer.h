@@ -1,0 +1,49 @@
+// The training loop every example shares, and evaluation. fit() runs exactly T optimizer steps
+// (the budget), epoch after epoch, logging a progress line every log_every steps; evaluate()
+// measures loss and accuracy in eval mode without recording a graph.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <vector>
+
+#include "datasets/dataloader.h"
+#include "layers/module.h"
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
+
+namespace budgetgrad {
+
+struct EvalResult {
+    double loss = 0.0;      // mean cross-entropy
+    double accuracy = 0.0;  // fraction of correct top-1 predictions
+    int64_t count = 0;      // examples evaluated
+};
+
+// Number of rows of logits (N, C) whose largest entry is at the label's index.
+int64_t count_correct(const Tensor& logits, const std::vector<int64_t>& labels);
+
+// Evaluates every batch of the loader's current epoch; leaves the model in the mode it found.
+EvalResult evaluate(Module& model, DataLoader& loader);
+
+struct FitOptions {
+    int64_t total_steps = 0;  // T, the budget in optimizer steps
+    int64_t log_every = 100;  // steps between progress lines; 0 for none
+    double label_smoothing = 0.0;
+    std::FILE* log = stdout;  // where progress lines go
+};
+
+struct FitResult {
+    int64_t steps = 0;
+    double seconds = 0.0;  // training time, evaluation excluded
+    double images_per_second = 0.0;
+    double last_loss = 0.0;  // mean loss over the last logging interval
+};
+
+// Trains `model` for options.total_steps steps: forward, cross-entropy, zero_grad, backward,
+// optimizer step, schedule step. Throws budgetgrad::Error naming the step when the loss is not
+// finite.
+FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLoader& loader,
+              const FitOptions& options);
+
+}  // namespace budgetgrad
