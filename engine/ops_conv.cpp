@@ -1,17 +1,19 @@
 // conv2d by im2col + GEMM, one image at a time, images split across threads.
-// For image n, with K = C·kH·kW and P = Ho·Wo:
-//   cols_n (K, P) = im2col(x_n)
-//   y_n (O, P)    = W (O, K) · cols_n + b
+// For image n and group g (channels split into `groups` equal groups), with K = (C/groups)·kH·kW
+// and P = Ho·Wo:
+//   cols (K, P)      = im2col(x_n, channels of group g)
+//   y_n,g (O/g, P)   = W_g (O/g, K) · cols + b_g
 // and backward:
-//   dx_n = col2im(Wᵀ (K, O) · dy_n (O, P))
-//   dW   = Σ_n dy_n · cols_nᵀ      (O, K)
-//   db   = Σ_n Σ_p dy_n
-// Groups and dilation are not supported.
+//   dx_n,g = col2im(W_gᵀ (K, O/g) · dy_n,g (O/g, P))
+//   dW_g   = Σ_n dy_n,g · colsᵀ      (O/g, K)
+//   db     = Σ_n Σ_p dy_n
+// Dilation is not supported.
 #include <algorithm>
 #include <vector>
 
 #include "engine/autograd.h"
 #include "engine/gemm.h"
+#include "engine/mac_counter.h"
 #include "engine/op_checks.h"
 #include "engine/ops.h"
 #include "engine/parallel.h"
@@ -79,30 +81,40 @@ void col2im(const ConvGeometry& g, const T* cols, T* image) {
 
 }  // namespace
 
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding) {
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding,
+              int groups) {
     check_ndim("conv2d", "input", x, 4, "(N, C, H, W)");
-    check_ndim("conv2d", "weight", weight, 4, "(O, C, kH, kW)");
+    check_ndim("conv2d", "weight", weight, 4, "(O, C / groups, kH, kW)");
     check_same_dtype("conv2d", x, weight);
     check_same_dtype("conv2d", x, bias);
     BG_CHECK(stride >= 1, "conv2d: expected stride >= 1, got ", stride);
     BG_CHECK(padding >= 0, "conv2d: expected padding >= 0, got ", padding);
+    BG_CHECK(groups >= 1, "conv2d: expected groups >= 1, got ", groups);
     const int64_t batch = x.size(0), out_channels = weight.size(0);
-    BG_CHECK(weight.size(1) == x.size(1), "conv2d: expected input with ", weight.size(1),
-             " channels (the weight's), got shape ", shape_str(x.shape()));
+    BG_CHECK(x.size(1) % groups == 0 && out_channels % groups == 0,
+             "conv2d: expected input and "
+             "output channels divisible by groups = ",
+             groups, ", got ", x.size(1), " and ", out_channels);
+    BG_CHECK(weight.size(1) * groups == x.size(1), "conv2d: expected input with ",
+             weight.size(1) * groups, " channels (the weight's", groups > 1 ? " times groups" : "",
+             "), got shape ", shape_str(x.shape()));
+    const int64_t group_out = out_channels / groups;
     if (bias.defined()) {
         BG_CHECK(bias.shape() == Shape{out_channels}, "conv2d: expected bias of shape (",
                  out_channels, ",), got ", shape_str(bias.shape()));
     }
-    ConvGeometry g{x.size(1), x.size(2), x.size(3), weight.size(2), weight.size(3),
-                   0,         0,         stride,    padding};
+    ConvGeometry g{weight.size(1), x.size(2), x.size(3), weight.size(2), weight.size(3), 0, 0,
+                   stride,         padding};
     BG_CHECK(x.size(2) + 2 * padding >= g.kernel_h && x.size(3) + 2 * padding >= g.kernel_w,
              "conv2d: kernel ", g.kernel_h, "x", g.kernel_w, " is larger than the padded input ",
              shape_str(x.shape()), " with padding ", padding);
     g.out_h = (g.height + 2 * padding - g.kernel_h) / stride + 1;
     g.out_w = (g.width + 2 * padding - g.kernel_w) / stride + 1;
     const int64_t K = g.patch(), P = g.pixels();
-    const int64_t image_size = g.channels * g.height * g.width;
+    const int64_t group_size = g.channels * g.height * g.width;  // one group of one image
+    const int64_t image_size = group_size * groups;
 
+    count_macs(batch * out_channels * P * K);
     Tensor y = Tensor::empty({batch, out_channels, g.out_h, g.out_w}, x.dtype());
     dispatch(x.dtype(), [&](auto zero) {
         using T = decltype(zero);
@@ -115,13 +127,17 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
             std::vector<T> cols(K * P);  // this thread's im2col buffer
 #pragma omp for schedule(static)
             for (int64_t n = 0; n < batch; ++n) {
-                im2col(g, xd + n * image_size, cols.data());
                 T* yn = yd + n * out_channels * P;
                 if (bd != nullptr) {
-                    for (int64_t o = 0; o < out_channels; ++o)
+                    for (int64_t o = 0; o < out_channels; ++o) {
                         std::fill_n(yn + o * P, P, bd[o]);
+                    }
                 }
-                gemm<T>(false, false, out_channels, P, K, wd, cols.data(), yn, bd != nullptr);
+                for (int64_t grp = 0; grp < groups; ++grp) {
+                    im2col(g, xd + n * image_size + grp * group_size, cols.data());
+                    gemm<T>(false, false, group_out, P, K, wd + grp * group_out * K, cols.data(),
+                            yn + grp * group_out * P, bd != nullptr);
+                }
             }
         }
     });
@@ -135,7 +151,9 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
         dispatch(dy.dtype(), [&](auto zero) {
             using T = decltype(zero);
             const T* g_out = dy.data<T>();  // (N, O, Ho, Wo)
-            if (need_x) dx = Tensor::empty({batch, g.channels, g.height, g.width}, dy.dtype());
+            if (need_x) {
+                dx = Tensor::empty({batch, g.channels * groups, g.height, g.width}, dy.dtype());
+            }
             const int threads = max_threads();
             // dW sums over the batch: each thread accumulates its own copy, reduced below in a
             // fixed order so that results do not depend on scheduling.
@@ -150,16 +168,20 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
                 }
 #pragma omp for schedule(static)
                 for (int64_t n = 0; n < batch; ++n) {
-                    const T* dyn = g_out + n * out_channels * P;
-                    if (need_w) {
-                        im2col(g, x_saved.data<T>() + n * image_size, cols.data());
-                        gemm<T>(false, true, out_channels, K, P, dyn, cols.data(), dw_part->data(),
-                                true);
-                    }
-                    if (need_x) {
-                        gemm<T>(true, false, K, P, out_channels, w_saved.data<T>(), dyn,
-                                cols.data(), false);
-                        col2im(g, cols.data(), dx.data<T>() + n * image_size);
+                    for (int64_t grp = 0; grp < groups; ++grp) {
+                        const T* dyg = g_out + (n * out_channels + grp * group_out) * P;
+                        const int64_t offset = n * image_size + grp * group_size;
+                        if (need_w) {
+                            im2col(g, x_saved.data<T>() + offset, cols.data());
+                            gemm<T>(false, true, group_out, K, P, dyg, cols.data(),
+                                    dw_part->data() + grp * group_out * K, true);
+                        }
+                        if (need_x) {
+                            gemm<T>(true, false, K, P, group_out,
+                                    w_saved.data<T>() + grp * group_out * K, dyg, cols.data(),
+                                    false);
+                            col2im(g, cols.data(), dx.data<T>() + offset);
+                        }
                     }
                 }
             }

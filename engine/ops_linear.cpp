@@ -4,6 +4,7 @@
 //   db = Σ_n dy        (out,)
 #include "engine/autograd.h"
 #include "engine/gemm.h"
+#include "engine/mac_counter.h"
 #include "engine/op_checks.h"
 #include "engine/ops.h"
 
@@ -22,6 +23,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                  out_features, ",), got ", shape_str(bias.shape()));
     }
 
+    count_macs(batch * out_features * in);
     Tensor y = Tensor::empty({batch, out_features}, x.dtype());  // (N, out)
     dispatch(x.dtype(), [&](auto zero) {
         using T = decltype(zero);

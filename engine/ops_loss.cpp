@@ -60,6 +60,40 @@ Tensor log_softmax(const Tensor& x) {
     });
 }
 
+Tensor softmax(const Tensor& x) {
+    check_ndim("softmax", "input", x, 2, "(N, C)");
+    const int64_t rows = x.size(0), classes = x.size(1);
+    Tensor y = Tensor::empty(x.shape(), x.dtype());
+    dispatch(x.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        for (int64_t r = 0; r < rows; ++r) {
+            T* out = y.data<T>() + r * classes;
+            log_softmax_row(x.data<T>() + r * classes, out, classes);
+            for (int64_t c = 0; c < classes; ++c)
+                out[c] = std::exp(out[c]);
+        }
+    });
+    // dx = y · (dy − Σ_c dy · y), row by row.
+    Tensor y_saved = y.detach();
+    return record("softmax", y, {x}, [=](const Tensor& dy) {
+        Tensor dx = Tensor::empty(dy.shape(), dy.dtype());
+        dispatch(dy.dtype(), [&](auto zero) {
+            using T = decltype(zero);
+            for (int64_t r = 0; r < rows; ++r) {
+                const T* g = dy.data<T>() + r * classes;
+                const T* p = y_saved.data<T>() + r * classes;
+                T* d = dx.data<T>() + r * classes;
+                double dot = 0.0;
+                for (int64_t c = 0; c < classes; ++c)
+                    dot += g[c] * p[c];
+                for (int64_t c = 0; c < classes; ++c)
+                    d[c] = static_cast<T>(p[c] * (g[c] - dot));
+            }
+        });
+        return std::vector<Tensor>{dx};
+    });
+}
+
 Tensor cross_entropy(const Tensor& logits, std::span<const int64_t> targets,
                      double label_smoothing) {
     check_ndim("cross_entropy", "logits", logits, 2, "(N, C)");

@@ -1,5 +1,7 @@
-// reshape and flatten: new shapes over the same storage.
+// Shape ops: reshape and flatten give new shapes over the same storage;
+// subsample_pad_channels builds the option-A ResNet shortcut.
 #include "engine/autograd.h"
+#include "engine/op_checks.h"
 #include "engine/ops.h"
 #include "engine/tensor_impl.h"
 
@@ -50,6 +52,46 @@ Tensor flatten(const Tensor& x, int start_dim) {
     Shape shape(x.shape().begin(), x.shape().begin() + start_dim);
     shape.push_back(-1);
     return reshape(x, shape);
+}
+
+Tensor subsample_pad_channels(const Tensor& x, int stride, int64_t out_channels) {
+    check_ndim("subsample_pad_channels", "input", x, 4, "(N, C, H, W)");
+    BG_CHECK(stride >= 1, "subsample_pad_channels: expected stride >= 1, got ", stride);
+    const int64_t batch = x.size(0), channels = x.size(1), height = x.size(2), width = x.size(3);
+    BG_CHECK(out_channels >= channels,
+             "subsample_pad_channels: expected out_channels >= ", channels, ", got ", out_channels);
+    const int64_t out_h = (height + stride - 1) / stride, out_w = (width + stride - 1) / stride;
+    Tensor y = Tensor::zeros({batch, out_channels, out_h, out_w}, x.dtype());
+    // Calls copy(input offset, output offset) for every kept pixel.
+    auto for_each_kept = [=](auto&& copy) {
+        for (int64_t n = 0; n < batch; ++n) {
+            for (int64_t c = 0; c < channels; ++c) {
+                for (int64_t h = 0; h < out_h; ++h) {
+                    for (int64_t w = 0; w < out_w; ++w) {
+                        copy(((n * channels + c) * height + h * stride) * width + w * stride,
+                             ((n * out_channels + c) * out_h + h) * out_w + w);
+                    }
+                }
+            }
+        }
+    };
+    dispatch(x.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        const T* in = x.data<T>();
+        T* out = y.data<T>();
+        for_each_kept([&](int64_t i, int64_t o) { out[o] = in[i]; });
+    });
+    const Shape in_shape = x.shape();
+    return record("subsample_pad_channels", y, {x}, [=](const Tensor& dy) {
+        Tensor dx = Tensor::zeros(in_shape, dy.dtype());
+        dispatch(dy.dtype(), [&](auto zero) {
+            using T = decltype(zero);
+            const T* g = dy.data<T>();
+            T* d = dx.data<T>();
+            for_each_kept([&](int64_t i, int64_t o) { d[i] = g[o]; });
+        });
+        return std::vector<Tensor>{dx};
+    });
 }
 
 }  // namespace budgetgrad

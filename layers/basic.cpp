@@ -25,6 +25,26 @@ std::string MaxPool2d::describe() const {
     return detail::concat("MaxPool2d(kernel=", kernel_size_, ", stride=", stride_, ")");
 }
 
+AvgPool2d::AvgPool2d(int kernel_size, int stride)
+    : kernel_size_(kernel_size), stride_(stride == 0 ? kernel_size : stride) {
+    BG_CHECK(kernel_size >= 1 && stride >= 0,
+             "AvgPool2d: expected kernel_size >= 1 and "
+             "stride >= 0, got kernel_size = ",
+             kernel_size, ", stride = ", stride);
+}
+
+Tensor AvgPool2d::forward(const Tensor& x) {
+    return avg_pool2d(x, kernel_size_, stride_);
+}
+
+std::string AvgPool2d::describe() const {
+    return detail::concat("AvgPool2d(kernel=", kernel_size_, ", stride=", stride_, ")");
+}
+
+Tensor GlobalAvgPool::forward(const Tensor& x) {
+    return global_avg_pool(x);
+}
+
 Dropout::Dropout(double p) : p_(p) {
     BG_CHECK(p >= 0.0 && p < 1.0, "Dropout: expected p in [0, 1), got ", p);
 }

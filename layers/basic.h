@@ -1,4 +1,5 @@
-// Parameter-free layers: ReLU, MaxPool2d, Dropout, Flatten. Each wraps the op of the same name.
+// Parameter-free layers: ReLU, MaxPool2d, AvgPool2d, GlobalAvgPool, Dropout, Flatten, Identity.
+// Each wraps the op of the same name.
 #pragma once
 
 #include "layers/module.h"
@@ -20,6 +21,31 @@ public:
 
 private:
     int kernel_size_, stride_;
+};
+
+// (N, C, H, W) -> (N, C, Ho, Wo); stride 0 means stride = kernel_size.
+class AvgPool2d : public Module {
+public:
+    explicit AvgPool2d(int kernel_size, int stride = 0);
+    Tensor forward(const Tensor& x) override;
+    std::string describe() const override;
+
+private:
+    int kernel_size_, stride_;
+};
+
+// (N, C, H, W) -> (N, C): the mean of each plane.
+class GlobalAvgPool : public Module {
+public:
+    Tensor forward(const Tensor& x) override;
+    std::string describe() const override { return "GlobalAvgPool()"; }
+};
+
+// Returns its input.
+class Identity : public Module {
+public:
+    Tensor forward(const Tensor& x) override { return x; }
+    std::string describe() const override { return "Identity()"; }
 };
 
 // Active in training mode only. Each forward call draws a fresh mask seed from

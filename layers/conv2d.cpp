@@ -26,12 +26,13 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int kernel_size, Conv2
 }
 
 Tensor Conv2d::forward(const Tensor& x) {
-    return conv2d(x, weight, bias, options_.stride, options_.padding);
+    return conv2d(x, weight, bias, options_.stride, options_.padding, options_.groups);
 }
 
 std::string Conv2d::describe() const {
     return detail::concat("Conv2d(", in_channels_, ", ", out_channels_, ", kernel=", kernel_size_,
                           ", stride=", options_.stride, ", padding=", options_.padding,
+                          options_.groups > 1 ? detail::concat(", groups=", options_.groups) : "",
                           options_.bias ? "" : ", bias=false", ")");
 }
 

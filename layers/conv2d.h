@@ -1,4 +1,4 @@
-// Conv2d, like torch.nn.Conv2d with square kernels, zero padding, no groups or dilation.
+// Conv2d, like torch.nn.Conv2d with square kernels, zero padding and groups; no dilation.
 // Input (N, in_channels, H, W) -> (N, out_channels, Ho, Wo).
 #pragma once
 
@@ -9,6 +9,7 @@ namespace budgetgrad {
 struct Conv2dOptions {
     int stride = 1;
     int padding = 0;
+    int groups = 1;  // channels split into groups convolved separately; = channels: depthwise
     bool bias = true;
 };
 
@@ -18,7 +19,7 @@ public:
     Tensor forward(const Tensor& x) override;
     std::string describe() const override;
 
-    Tensor weight;  // (out_channels, in_channels, kernel_size, kernel_size)
+    Tensor weight;  // (out_channels, in_channels / groups, kernel_size, kernel_size)
     Tensor bias;    // (out_channels,), undefined without bias
 
 private:

@@ -21,6 +21,20 @@ void check_unique(const std::string& name, const std::vector<NamedTensor>& param
 
 }  // namespace
 
+detail::CallObserver*& detail::call_observer() {
+    thread_local CallObserver* observer = nullptr;
+    return observer;
+}
+
+Tensor Module::operator()(const Tensor& x) {
+    detail::CallObserver* observer = detail::call_observer();
+    if (observer == nullptr) return forward(x);
+    observer->enter(*this);
+    Tensor y = forward(x);
+    observer->leave(*this, y);
+    return y;
+}
+
 Tensor Module::register_parameter(std::string name, Tensor value) {
     check_unique(name, parameters_, buffers_, children_);
     value.set_requires_grad(true);

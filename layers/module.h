@@ -19,12 +19,28 @@ struct NamedTensor {
     Tensor tensor;
 };
 
+class Module;
+
+namespace detail {
+// Sees every Module call on its thread while installed; summarize() uses it to measure each
+// layer's output shape and cost.
+class CallObserver {
+public:
+    virtual ~CallObserver() = default;
+    virtual void enter(const Module& module) = 0;
+    virtual void leave(const Module& module, const Tensor& output) = 0;
+};
+// The observer installed on this thread, or null.
+CallObserver*& call_observer();
+}  // namespace detail
+
 class Module {
 public:
     virtual ~Module() = default;
 
     virtual Tensor forward(const Tensor& x) = 0;
-    Tensor operator()(const Tensor& x) { return forward(x); }
+    // forward(x); also reports the call to a model summary in progress on this thread.
+    Tensor operator()(const Tensor& x);
     // One line for summaries, e.g. "Conv2d(1, 32, kernel=3, stride=1, padding=0)".
     virtual std::string describe() const = 0;
 

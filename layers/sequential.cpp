@@ -16,8 +16,9 @@ Sequential& Sequential::add(std::shared_ptr<Module> layer) {
 
 Tensor Sequential::forward(const Tensor& x) {
     Tensor h = x;
-    for (const auto& child : children())
-        h = child.second->forward(h);
+    for (const auto& child : children()) {
+        h = (*child.second)(h);  // through operator(), so that summaries see each layer
+    }
     return h;
 }
 

@@ -63,4 +63,45 @@ private:
     std::vector<std::vector<Tensor>> momentum_;
 };
 
+// torch.optim.Adam (Kingma & Ba, 2015), and AdamW (Loshchilov & Hutter, 2019) when decoupled.
+// For each parameter p with gradient g, at step k (counted from 1):
+//   Adam:  g ← g + weight_decay · p            AdamW:  p ← p · (1 − lr · weight_decay)
+//   m ← β1·m + (1 − β1)·g,   v ← β2·v + (1 − β2)·g²
+//   p ← p − lr / (1 − β1^k) · m / (√v / √(1 − β2^k) + eps)
+struct AdamOptions {
+    double lr = 1e-3;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1e-8;
+    double weight_decay = 0.0;
+};
+
+class Adam : public Optimizer {
+public:
+    Adam(std::vector<Tensor> params, AdamOptions options);
+    Adam(std::vector<ParamGroup> groups, AdamOptions options);
+    void step() override;
+
+    const AdamOptions& options() const { return options_; }
+    int64_t step_count() const { return steps_; }
+
+protected:
+    Adam(std::vector<ParamGroup> groups, AdamOptions options, bool decoupled);
+
+private:
+    AdamOptions options_;
+    bool decoupled_;
+    int64_t steps_ = 0;
+    std::vector<std::vector<Tensor>> exp_avg_;     // m, parallel to the groups' params
+    std::vector<std::vector<Tensor>> exp_avg_sq_;  // v
+};
+
+// AdamW: Adam with decoupled weight decay. Unlike torch.optim.AdamW (default 0.01), the decay
+// is exactly what the options say, 0 unless set.
+class AdamW : public Adam {
+public:
+    AdamW(std::vector<Tensor> params, AdamOptions options);
+    AdamW(std::vector<ParamGroup> groups, AdamOptions options);
+};
+
 }  // namespace budgetgrad

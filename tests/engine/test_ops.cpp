@@ -131,3 +131,61 @@ TEST_CASE("ops refuse mixed precisions") {
         bg::linear(bg::Tensor::zeros({1, 2}), bg::Tensor::zeros({2, 2}, bg::DType::float64), {}),
         "linear: expected all tensors to be float32, got one of float64", bg::Error);
 }
+
+TEST_CASE("add and mul: broadcasting by hand") {
+    // [[1 2 3], [4 5 6]] + [10 20 30] adds the row to each row; · [[2], [3]] scales each row.
+    auto a = floats({2, 3}, {1, 2, 3, 4, 5, 6});
+    CHECK((a + floats({3}, {10, 20, 30})).to_vector() ==
+          std::vector<double>{11, 22, 33, 14, 25, 36});
+    CHECK((a * floats({2, 1}, {2, 3})).to_vector() == std::vector<double>{2, 4, 6, 12, 15, 18});
+    CHECK((a - floats({}, {1})).to_vector() == std::vector<double>{0, 1, 2, 3, 4, 5});
+    CHECK((a * 2.0 + 1.0).to_vector() == std::vector<double>{3, 5, 7, 9, 11, 13});
+    CHECK_THROWS_WITH_AS(a + floats({2}, {1, 2}), "add: shapes (2, 3) and (2,) do not broadcast",
+                         bg::Error);
+}
+
+TEST_CASE("batch_norm2d: statistics and running averages by hand") {
+    // One channel holding 1, 2, 3, 4 (N = 2, H = 1, W = 2): mean 2.5, biased variance 1.25,
+    // unbiased 5/3. y = (x − 2.5) / √(1.25 + eps).
+    auto x = floats({2, 1, 1, 2}, {1, 2, 3, 4});
+    auto mean = floats({1}, {0}), var = floats({1}, {1});
+    auto y = bg::batch_norm2d(x, {}, {}, mean, var, /*training=*/true, 0.1, 1e-5);
+    const double s = 1.0 / std::sqrt(1.25 + 1e-5);
+    const std::vector<double> expected = {-1.5 * s, -0.5 * s, 0.5 * s, 1.5 * s};
+    for (int i = 0; i < 4; ++i)
+        CHECK(y.at(i) == doctest::Approx(expected[i]));
+    // running = 0.9 · running + 0.1 · batch
+    CHECK(mean.item() == doctest::Approx(0.25));
+    CHECK(var.item() == doctest::Approx(0.9 + 0.1 * 5.0 / 3.0));
+    // Evaluation uses the running statistics and leaves them alone.
+    auto z = bg::batch_norm2d(x, floats({1}, {2}), floats({1}, {1}), mean, var, false);
+    CHECK(z.at(0) == doctest::Approx((1 - 0.25) / std::sqrt(var.item() + 1e-5) * 2 + 1));
+    CHECK(mean.item() == doctest::Approx(0.25));
+}
+
+TEST_CASE("avg_pool2d, global_avg_pool and subsample_pad_channels by hand") {
+    auto x = floats({1, 1, 2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+    CHECK(bg::avg_pool2d(x, 2).to_vector() == std::vector<double>{3.5, 5.5});
+    CHECK(bg::global_avg_pool(x).to_vector() == std::vector<double>{4.5});
+    // Keep rows 0 and columns 0, 2; append one zero channel.
+    auto y = bg::subsample_pad_channels(x, 2, 2);
+    CHECK(y.shape() == bg::Shape{1, 2, 1, 2});
+    CHECK(y.to_vector() == std::vector<double>{1, 3, 0, 0});
+}
+
+TEST_CASE("conv2d: groups keep channels apart") {
+    // Two groups of one channel each, 1x1 kernels 2 and 3: each output sees only its channel.
+    auto x = floats({1, 2, 1, 2}, {1, 2, 10, 20});
+    auto y = bg::conv2d(x, floats({2, 1, 1, 1}, {2, 3}), {}, 1, 0, /*groups=*/2);
+    CHECK(y.to_vector() == std::vector<double>{2, 4, 30, 60});
+    CHECK_THROWS_WITH_AS(bg::conv2d(x, bg::Tensor::zeros({3, 1, 1, 1}), {}, 1, 0, 2),
+                         "conv2d: expected input and output channels divisible by groups = 2, "
+                         "got 2 and 3",
+                         bg::Error);
+}
+
+TEST_CASE("softmax: rows sum to one") {
+    auto p = bg::softmax(floats({2, 3}, {1, 2, 3, -1, 0, 1000}));
+    CHECK(p.at(0) + p.at(1) + p.at(2) == doctest::Approx(1.0));
+    CHECK(p.at(5) == doctest::Approx(1.0));
+}

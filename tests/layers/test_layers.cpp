@@ -6,9 +6,11 @@
 
 #include "engine/random.h"
 #include "layers/basic.h"
+#include "layers/batchnorm.h"
 #include "layers/conv2d.h"
 #include "layers/linear.h"
 #include "layers/sequential.h"
+#include "layers/summary.h"
 #include "layers/zoo.h"
 
 namespace bg = budgetgrad;
@@ -58,5 +60,50 @@ TEST_CASE("zoo: mnist_cnn shapes and parameter count") {
     auto y = (*model)(bg::Tensor::zeros({2, 1, 28, 28}));
     CHECK(y.shape() == bg::Shape{2, 10});
     CHECK_THROWS_WITH_AS(bg::make_model("resnet9000"),
-                         "model: expected one of mnist_cnn, got 'resnet9000'", bg::Error);
+                         "model: expected one of mnist_cnn, lenet5, cifar_cnn, resnet20, resnet32, "
+                         "resnet56, resnet18, got 'resnet9000'",
+                         bg::Error);
+}
+
+TEST_CASE("BatchNorm2d: running statistics are buffers, not parameters") {
+    bg::BatchNorm2d bn(3);
+    std::vector<std::string> params, buffers;
+    for (const auto& p : bn.named_parameters())
+        params.push_back(p.name);
+    for (const auto& b : bn.named_buffers())
+        buffers.push_back(b.name);
+    CHECK(params == std::vector<std::string>{"weight", "bias"});
+    CHECK(buffers == std::vector<std::string>{"running_mean", "running_var"});
+    CHECK_FALSE(bn.running_mean.requires_grad());
+}
+
+TEST_CASE("zoo: every model maps its input to 10 logits, with the expected size") {
+    // Parameter counts: the CIFAR ResNets as in He et al. (2016), Table 6 (0.27M, 0.46M,
+    // 0.85M); ResNet-18 11.2M; the others add up by hand from layers/zoo.h.
+    const std::vector<std::pair<std::string, int64_t>> expected = {
+        {"mnist_cnn", 1199882}, {"lenet5", 61706},    {"cifar_cnn", 141034}, {"resnet20", 269722},
+        {"resnet32", 464154},   {"resnet56", 853018}, {"resnet18", 11173962}};
+    for (const auto& [name, count] : expected) {
+        CAPTURE(name);
+        auto model = bg::make_model(name);
+        CHECK(model->parameter_count() == count);
+        if (name == "resnet18" || name == "resnet56") continue;  // slow-ish; shapes as resnet20
+        bg::Shape input = bg::model_info(name).input_shape;
+        input.insert(input.begin(), 2);
+        model->eval();
+        CHECK((*model)(bg::Tensor::zeros(input)).shape() == bg::Shape{2, 10});
+    }
+}
+
+TEST_CASE("summary: rows, output shapes and MACs") {
+    auto model = bg::make_model("lenet5");
+    auto summary = bg::summarize(*model, {1, 28, 28});
+    REQUIRE(summary.rows.size() == 12);
+    CHECK(summary.rows[0].output == bg::Shape{1, 6, 28, 28});
+    // conv1: 6 outputs × 28·28 pixels × 25 taps; conv2: 16 × 10·10 × 150; fc: 400·120 + 120·84
+    // + 84·10.
+    CHECK(summary.rows[0].macs == 6 * 784 * 25);
+    CHECK(summary.macs == 6 * 784 * 25 + 16 * 100 * 150 + 400 * 120 + 120 * 84 + 84 * 10);
+    CHECK(summary.parameters == model->parameter_count());
+    CHECK(summary.table().find("total: 61706 parameters") != std::string::npos);
 }
