@@ -136,6 +136,9 @@ std::vector<int64_t> read_header(GzReader& reader, const std::string& where, int
 // describes the payload for messages ("3 images of 28x28").
 std::vector<uint8_t> read_payload(GzReader& reader, const std::string& where, uint64_t total,
                                   int64_t header_bytes, const std::string& promise) {
+    BG_CHECK(total <= kIdxMaxPayloadBytes, where, ": expected at most ", kIdxMaxPayloadBytes,
+             " bytes of data, got a header promising ", promise, " (", total,
+             " bytes: a corrupt header?)");
     // Grown chunk by chunk rather than sized from the header, so that a corrupt count fails as
     // a truncation instead of a huge allocation.
     std::vector<uint8_t> bytes;

@@ -19,6 +19,9 @@ inline constexpr uint32_t kIdxImagesMagic = 2051;  // 0x00000803: ubyte, 3 dims
 inline constexpr uint32_t kIdxLabelsMagic = 2049;  // 0x00000801: ubyte, 1 dim
 // Larger sides than this mean a corrupt header, not a real image.
 inline constexpr int64_t kIdxMaxSide = 1 << 14;
+// Largest payload a reader accepts: far above any IDX data set, and small enough that a corrupt
+// or hostile header cannot make the reader allocate more than this.
+inline constexpr uint64_t kIdxMaxPayloadBytes = uint64_t{1} << 31;
 
 // Mean and standard deviation of the MNIST training pixels scaled to [0, 1]; Fashion-MNIST is
 // normalized with the same values (what MnistDataset does for both).

@@ -7,7 +7,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -20,6 +19,7 @@
 #include "optim/budget.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
+#include "train/flags.h"
 #include "train/progress.h"
 #include "train/trainer.h"
 
@@ -27,8 +27,8 @@ namespace bg = budgetgrad;
 
 namespace {
 
-constexpr int kUsageError = 2;
 constexpr int64_t kEvalBatchSize = 1000;
+constexpr int kMaxThreads = 256;
 
 struct Config {
     std::string data_dir = "data/mnist";
@@ -49,6 +49,12 @@ int run(const Config& config) {
 
     auto train_set = std::make_shared<bg::MnistDataset>(config.data_dir, bg::MnistSplit::train);
     auto test_set = std::make_shared<bg::MnistDataset>(config.data_dir, bg::MnistSplit::test);
+    if (config.batch_size > train_set->size()) {
+        throw bg::flags::FlagError("--batch-size",
+                                   fmt::format("expected at most {} (the training "
+                                               "set's size), got {}",
+                                               train_set->size(), config.batch_size));
+    }
     bg::DataLoader train_loader(train_set, {.batch_size = config.batch_size,
                                             .shuffle = true,
                                             .drop_last = false,
@@ -57,7 +63,12 @@ int run(const Config& config) {
 
     const bg::Budget budget = config.budget_steps ? bg::Budget::steps(*config.budget_steps)
                                                   : bg::Budget::epochs(*config.budget_epochs);
-    const int64_t total_steps = budget.total_steps(train_loader.num_batches());
+    int64_t total_steps = 0;
+    try {
+        total_steps = budget.total_steps(train_loader.num_batches());
+    } catch (const bg::Error& e) {
+        throw bg::flags::FlagError("--budget-epochs", e.what());
+    }
 
     std::shared_ptr<bg::Module> model = bg::make_model("mnist_cnn");
     bg::SGD optimizer(
@@ -92,6 +103,7 @@ int run(const Config& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    namespace flags = bg::flags;
     Config config;
     CLI::App app{"Train mnist_cnn on MNIST within a budget, with linear learning-rate decay."};
     app.option_defaults()->always_capture_default();
@@ -99,35 +111,24 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingDirectory);
     auto* epochs = app.add_option("--budget-epochs", config.budget_epochs,
                                   "Budget in epochs (fractions allowed); default 1")
-                       ->check(CLI::PositiveNumber);
+                       ->check(flags::positive_real());
     auto* steps = app.add_option("--budget-steps", config.budget_steps, "Budget in optimizer steps")
-                      ->check(CLI::PositiveNumber);
+                      ->check(flags::positive_integer());
     epochs->excludes(steps);
     app.add_option("--batch-size", config.batch_size, "Examples per step")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--lr", config.lr, "Initial learning rate lr_0")->check(CLI::PositiveNumber);
-    app.add_option("--momentum", config.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0));
+        ->check(flags::positive_integer());
+    app.add_option("--lr", config.lr, "Initial learning rate lr_0")->check(flags::positive_real());
+    app.add_option("--momentum", config.momentum, "SGD momentum")->check(flags::real_in(0.0, 1.0));
     app.add_option("--weight-decay", config.weight_decay, "L2 penalty")
-        ->check(CLI::NonNegativeNumber);
-    app.add_option("--seed", config.seed, "Seed for initialization, shuffling and dropout");
+        ->check(flags::non_negative_real());
+    app.add_option("--seed", config.seed, "Seed for initialization, shuffling and dropout")
+        ->check(flags::unsigned_integer());
     app.add_option("--threads", config.threads, "Threads for the kernels")
-        ->check(CLI::Range(1, 1024));
+        ->check(flags::integer_in(1, kMaxThreads));
     app.add_option("--log-every", config.log_every, "Steps between progress lines (0: none)")
-        ->check(CLI::NonNegativeNumber);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        fmt::print(stderr, "mnist: {} (see --help)\n", e.what());
-        return kUsageError;
-    }
-    if (!config.budget_epochs && !config.budget_steps) config.budget_epochs = 1.0;
-
-    try {
+        ->check(flags::non_negative_integer());
+    return flags::run_app("mnist", app, argc, argv, [&] {
+        if (!config.budget_epochs && !config.budget_steps) config.budget_epochs = 1.0;
         return run(config);
-    } catch (const bg::Error& e) {
-        fmt::print(stderr, "mnist: {}\n", e.what());
-        return 1;
-    }
+    });
 }

@@ -29,7 +29,12 @@ Budget Budget::fraction(double fraction, double full_epochs) {
 int64_t Budget::total_steps(int64_t steps_per_epoch) const {
     BG_CHECK(steps_per_epoch > 0, "budget: expected steps_per_epoch > 0, got ", steps_per_epoch);
     if (steps_ > 0) return steps_;
-    return std::max<int64_t>(1, std::llround(epochs_ * static_cast<double>(steps_per_epoch)));
+    const double steps = epochs_ * static_cast<double>(steps_per_epoch);
+    // 2^62 steps: more than any run will take, and safely inside int64_t.
+    constexpr double kMaxSteps = 4.611686018427387904e18;
+    BG_CHECK(steps < kMaxSteps, "budget: ", epochs_, " epochs of ", steps_per_epoch,
+             " steps is more steps than can be counted");
+    return std::max<int64_t>(1, std::llround(steps));
 }
 
 std::string Budget::describe(int64_t steps_per_epoch) const {

@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include <cmath>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -30,6 +31,20 @@ int64_t count_correct(const Tensor& logits, const std::vector<int64_t>& labels) 
     return correct;
 }
 
+std::string first_non_finite_parameter(const Module& model) {
+    for (const NamedTensor& p : model.named_parameters()) {
+        bool finite = true;
+        dispatch(p.tensor.dtype(), [&](auto zero) {
+            using T = decltype(zero);
+            const T* v = p.tensor.data<T>();
+            for (int64_t i = 0; i < p.tensor.numel() && finite; ++i)
+                finite = std::isfinite(v[i]);
+        });
+        if (!finite) return p.name;
+    }
+    return "";
+}
+
 EvalResult evaluate(Module& model, DataLoader& loader) {
     const bool was_training = model.is_training();
     model.eval();
@@ -40,7 +55,11 @@ EvalResult evaluate(Module& model, DataLoader& loader) {
     for (const Batch& batch : loader) {
         Tensor logits = model(batch.images);
         const auto n = static_cast<int64_t>(batch.labels.size());
-        loss_sum += cross_entropy(logits, batch.labels).item() * static_cast<double>(n);
+        const double loss = cross_entropy(logits, batch.labels).item();
+        BG_CHECK(std::isfinite(loss), "evaluate: the loss is ", loss, " on examples ", result.count,
+                 " to ", result.count + n - 1,
+                 ": the model's outputs overflow (was the learning rate too large?)");
+        loss_sum += loss * static_cast<double>(n);
         correct += count_correct(logits, batch.labels);
         result.count += n;
     }
@@ -75,9 +94,14 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
             ++result.steps;
 
             const double loss_value = loss.item();
-            BG_CHECK(std::isfinite(loss_value), "training: the loss became ", loss_value,
-                     " at step ", result.steps, " (lr ", lr,
-                     "); try a smaller --lr or check the input data");
+            if (!std::isfinite(loss_value)) {
+                const std::string bad = first_non_finite_parameter(model);
+                throw Error(fmt::format(
+                    "training: the loss became {} at step {} (lr {:.3g}){}; try a smaller "
+                    "learning rate or weight decay, or check the input data",
+                    loss_value, result.steps, lr,
+                    bad.empty() ? "" : ", first non-finite parameter: " + bad));
+            }
             const auto n = static_cast<int64_t>(batch.labels.size());
             interval_loss += loss_value;
             interval_correct += count_correct(logits, batch.labels);
@@ -109,6 +133,10 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
             }
         }
     }
+    // The loss above is computed before each update; the last update is checked here.
+    const std::string bad = first_non_finite_parameter(model);
+    BG_CHECK(bad.empty(), "training: parameter ", bad, " became non-finite at the last step (",
+             result.steps, "); try a smaller learning rate");
     result.seconds = total.seconds();
     result.images_per_second = static_cast<double>(images) / result.seconds;
     return result;

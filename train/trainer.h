@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "datasets/dataloader.h"
@@ -22,6 +23,9 @@ struct EvalResult {
 
 // Number of rows of logits (N, C) whose largest entry is at the label's index.
 int64_t count_correct(const Tensor& logits, const std::vector<int64_t>& labels);
+
+// Name of the first parameter holding a NaN or an infinity, or "" when all are finite.
+std::string first_non_finite_parameter(const Module& model);
 
 // Evaluates every batch of the loader's current epoch; leaves the model in the mode it found.
 EvalResult evaluate(Module& model, DataLoader& loader);
@@ -41,8 +45,9 @@ struct FitResult {
 };
 
 // Trains `model` for options.total_steps steps: forward, cross-entropy, zero_grad, backward,
-// optimizer step, schedule step. Throws budgetgrad::Error naming the step when the loss is not
-// finite.
+// optimizer step, schedule step. Throws budgetgrad::Error naming the step (and the first
+// non-finite parameter) when the loss is not finite, or when the last update left a parameter
+// non-finite.
 FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLoader& loader,
               const FitOptions& options);
 

@@ -1,0 +1,55 @@
+// The strict flag validators: decimal whole numbers only, finite reals, ranges.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "train/flags.h"
+
+namespace flags = budgetgrad::flags;
+
+namespace {
+
+// The validator's complaint about `text`, "" when it accepts it.
+std::string check(const CLI::Validator& validator, std::string text) {
+    return validator(text);
+}
+
+}  // namespace
+
+TEST_CASE("flags: whole numbers are decimal, in range, without octal or hex surprises") {
+    auto v = flags::positive_integer();
+    CHECK(check(v, "64") == "");
+    CHECK(check(v, "+8") == "");
+    CHECK(check(v, "010") == "expected a whole number >= 1, got '010'");
+    CHECK(check(v, "0x10") == "expected a whole number >= 1, got '0x10'");
+    CHECK(check(v, "1.5") == "expected a whole number >= 1, got '1.5'");
+    CHECK(check(v, "0") == "expected a whole number >= 1, got 0");
+    CHECK(check(v, "-3") == "expected a whole number >= 1, got '-3'");
+    CHECK(check(v, "") == "expected a whole number >= 1, got ''");
+    CHECK(check(v, "9223372036854775808") ==
+          "expected a whole number >= 1, got 9223372036854775808");
+    CHECK(check(flags::integer_in(1, 256), "300") ==
+          "expected a whole number in [1, 256], got 300");
+    CHECK(check(flags::integer_in(-5, 5), "-5") == "");
+}
+
+TEST_CASE("flags: reals are finite and in range") {
+    auto v = flags::positive_real();
+    CHECK(check(v, "0.05") == "");
+    CHECK(check(v, "1e-3") == "");
+    CHECK(check(v, "0") == "expected a finite number > 0, got 0");
+    CHECK(check(v, "nan") == "expected a finite number > 0, got 'nan'");
+    CHECK(check(v, "inf") == "expected a finite number > 0, got 'inf'");
+    CHECK(check(v, "1e400") == "expected a finite number > 0, got '1e400'");
+    CHECK(check(v, "abc") == "expected a finite number > 0, got 'abc'");
+    CHECK(check(flags::non_negative_real(), "0") == "");
+    CHECK(check(flags::real_in(0, 1), "1.5") == "expected a number in [0, 1], got 1.5");
+}
+
+TEST_CASE("flags: seeds span 64 bits and nothing more") {
+    auto v = flags::unsigned_integer();
+    CHECK(check(v, "18446744073709551615") == "");
+    CHECK(check(v, "18446744073709551616") ==
+          "expected a whole number in [0, 18446744073709551615], got '18446744073709551616'");
+    CHECK(check(v, "-1") == "expected a whole number in [0, 18446744073709551615], got '-1'");
+}

@@ -1,0 +1,133 @@
+#include "train/flags.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "engine/check.h"
+
+namespace budgetgrad::flags {
+
+namespace {
+
+// "" when `text` is a plain decimal integer (an optional '+', digits, no leading zero), else
+// what is wrong.
+bool is_decimal(const std::string& text) {
+    std::size_t start = !text.empty() && text[0] == '+' ? 1 : 0;
+    if (start == text.size()) return false;
+    for (std::size_t i = start; i < text.size(); ++i) {
+        if (text[i] < '0' || text[i] > '9') return false;
+    }
+    return text[start] != '0' || text.size() == start + 1;
+}
+
+}  // namespace
+
+CLI::Validator integer_in(int64_t low, int64_t high) {
+    return CLI::Validator(
+        [=](std::string& text) -> std::string {
+            const std::string expected =
+                high == std::numeric_limits<int64_t>::max()
+                    ? fmt::format("expected a whole number >= {}", low)
+                    : fmt::format("expected a whole number in [{}, {}]", low, high);
+            // A minus sign is only allowed when negative values are.
+            const bool negative = low < 0 && !text.empty() && text[0] == '-';
+            if (!is_decimal(negative ? text.substr(1) : text)) {
+                return fmt::format("{}, got '{}'", expected, text);
+            }
+            errno = 0;
+            const long long value = std::strtoll(text.c_str(), nullptr, 10);
+            if (errno == ERANGE || value < low || value > high) {
+                return fmt::format("{}, got {}", expected, text);
+            }
+            return "";
+        },
+        high == std::numeric_limits<int64_t>::max() ? fmt::format("INT >= {}", low)
+                                                    : fmt::format("INT in [{}, {}]", low, high));
+}
+
+CLI::Validator real_in(double low, double high, bool open_low) {
+    return CLI::Validator(
+        [=](std::string& text) -> std::string {
+            const std::string expected =
+                high == std::numeric_limits<double>::max()
+                    ? fmt::format("expected a finite number {} {}", open_low ? ">" : ">=", low)
+                    : fmt::format("expected a number in {}{}, {}]", open_low ? "(" : "[", low,
+                                  high);
+            char* end = nullptr;
+            errno = 0;
+            const double value = std::strtod(text.c_str(), &end);
+            if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE ||
+                !std::isfinite(value)) {
+                return fmt::format("{}, got '{}'", expected, text);
+            }
+            if (value < low || (open_low && value == low) || value > high) {
+                return fmt::format("{}, got {}", expected, text);
+            }
+            return "";
+        },
+        high == std::numeric_limits<double>::max()
+            ? fmt::format("NUMBER {} {}", open_low ? ">" : ">=", low)
+            : fmt::format("NUMBER in {}{}, {}]", open_low ? "(" : "[", low, high));
+}
+
+CLI::Validator positive_integer() {
+    return integer_in(1, std::numeric_limits<int64_t>::max());
+}
+
+CLI::Validator non_negative_integer() {
+    return integer_in(0, std::numeric_limits<int64_t>::max());
+}
+
+CLI::Validator positive_real() {
+    return real_in(0.0, std::numeric_limits<double>::max(), /*open_low=*/true);
+}
+
+CLI::Validator non_negative_real() {
+    return real_in(0.0, std::numeric_limits<double>::max());
+}
+
+CLI::Validator unsigned_integer() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            errno = 0;
+            std::strtoull(text.c_str(), nullptr, 10);
+            if (!is_decimal(text) || errno == ERANGE) {
+                return fmt::format("expected a whole number in [0, {}], got '{}'",
+                                   std::numeric_limits<uint64_t>::max(), text);
+            }
+            return "";
+        },
+        "UINT");
+}
+
+int run_app(const std::string& program, CLI::App& app, int argc, char** argv,
+            const std::function<int()>& run) {
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        fmt::print(stderr, "{}: {} (see --help)\n", program, e.what());
+        return kUsageError;
+    }
+    try {
+        return run();
+    } catch (const FlagError& e) {
+        fmt::print(stderr, "{}: {} (see --help)\n", program, e.what());
+        return kUsageError;
+    } catch (const Error& e) {
+        fmt::print(stderr, "{}: {}\n", program, e.what());
+    } catch (const std::bad_alloc&) {
+        fmt::print(stderr, "{}: out of memory (a smaller --batch-size needs less)\n", program);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "{}: {}\n", program, e.what());
+    }
+    return kRunError;
+}
+
+}  // namespace budgetgrad::flags

@@ -1,0 +1,42 @@
+// Command-line helpers shared by the example programs, on top of CLI11: strict validators (whole
+// decimal numbers only, finite reals, ranges) whose messages say what was expected and what was
+// given, and run_app(), which maps every failure to one line on stderr and an exit status:
+// 2 for a bad flag, 1 for a failure while running (a bad data file, a diverged run, no memory).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace budgetgrad::flags {
+
+constexpr int kUsageError = 2;
+constexpr int kRunError = 1;
+
+// A whole decimal number (no sign other than +, no leading zeros, no hex) in [low, high].
+CLI::Validator integer_in(int64_t low, int64_t high);
+// A finite real number in [low, high]; open_low excludes low itself (for "> 0").
+CLI::Validator real_in(double low, double high, bool open_low = false);
+CLI::Validator positive_integer();
+CLI::Validator non_negative_integer();
+CLI::Validator positive_real();
+CLI::Validator non_negative_real();
+// A whole decimal number in [0, 2^64 − 1].
+CLI::Validator unsigned_integer();
+
+// Parses argv with `app` and calls `run`. Returns the process exit status: 0, or 2 after
+// printing "<program>: <what is wrong with which flag> (see --help)", or 1 after printing
+// "<program>: <message>" for an error thrown by `run`.
+int run_app(const std::string& program, CLI::App& app, int argc, char** argv,
+            const std::function<int()>& run);
+
+// An error in a flag found after parsing (e.g. --batch-size larger than the data set): run_app
+// reports it like a parse error, with status 2.
+class FlagError : public std::runtime_error {
+public:
+    FlagError(const std::string& flag, const std::string& message)
+        : std::runtime_error(flag + ": " + message) {}
+};
+
+}  // namespace budgetgrad::flags
