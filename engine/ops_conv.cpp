@@ -31,13 +31,26 @@ struct ConvGeometry {
     int64_t pixels() const { return out_h * out_w; }                  // P
 };
 
-// cols (K, P) from one image (C, H, W); zero where the window leaves the image.
+// The output columns [first, last) whose input column ow·stride − padding + kj lies inside
+// [0, width): outside them the window reads zero padding.
+inline void valid_columns(const ConvGeometry& g, int64_t kj, int64_t& first, int64_t& last) {
+    const int64_t offset = kj - g.padding;  // iw = ow·stride + offset
+    first = offset >= 0 ? 0 : (-offset + g.stride - 1) / g.stride;
+    last = offset >= g.width ? 0 : (g.width - offset + g.stride - 1) / g.stride;
+    last = std::clamp<int64_t>(last, first, g.out_w);
+}
+
+// cols (K, P) from one image (C, H, W); zero where the window leaves the image. Rows of cols
+// are filled a contiguous run at a time: the interior of each output row is a plain copy
+// (a strided one when stride > 1), only the padded ends are zero.
 template <typename T>
 void im2col(const ConvGeometry& g, const T* image, T* cols) {
     for (int64_t c = 0; c < g.channels; ++c) {
         for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
             for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
                 T* row = cols + ((c * g.kernel_h + ki) * g.kernel_w + kj) * g.pixels();
+                int64_t first, last;
+                valid_columns(g, kj, first, last);
                 for (int64_t oh = 0; oh < g.out_h; ++oh) {
                     const int64_t ih = oh * g.stride - g.padding + ki;
                     T* out = row + oh * g.out_w;
@@ -45,11 +58,15 @@ void im2col(const ConvGeometry& g, const T* image, T* cols) {
                         std::fill(out, out + g.out_w, T(0));
                         continue;
                     }
-                    const T* in = image + (c * g.height + ih) * g.width;
-                    for (int64_t ow = 0; ow < g.out_w; ++ow) {
-                        const int64_t iw = ow * g.stride - g.padding + kj;
-                        out[ow] = (iw >= 0 && iw < g.width) ? in[iw] : T(0);
+                    const T* in = image + (c * g.height + ih) * g.width - g.padding + kj;
+                    std::fill(out, out + first, T(0));
+                    if (g.stride == 1) {
+                        std::copy(in + first, in + last, out + first);
+                    } else {
+                        for (int64_t ow = first; ow < last; ++ow)
+                            out[ow] = in[ow * g.stride];
                     }
+                    std::fill(out + last, out + g.out_w, T(0));
                 }
             }
         }
@@ -64,15 +81,15 @@ void col2im(const ConvGeometry& g, const T* cols, T* image) {
         for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
             for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
                 const T* row = cols + ((c * g.kernel_h + ki) * g.kernel_w + kj) * g.pixels();
+                int64_t first, last;
+                valid_columns(g, kj, first, last);
                 for (int64_t oh = 0; oh < g.out_h; ++oh) {
                     const int64_t ih = oh * g.stride - g.padding + ki;
                     if (ih < 0 || ih >= g.height) continue;
-                    T* out = image + (c * g.height + ih) * g.width;
+                    T* out = image + (c * g.height + ih) * g.width - g.padding + kj;
                     const T* in = row + oh * g.out_w;
-                    for (int64_t ow = 0; ow < g.out_w; ++ow) {
-                        const int64_t iw = ow * g.stride - g.padding + kj;
-                        if (iw >= 0 && iw < g.width) out[iw] += in[ow];
-                    }
+                    for (int64_t ow = first; ow < last; ++ow)
+                        out[ow * g.stride] += in[ow];
                 }
             }
         }

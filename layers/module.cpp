@@ -1,6 +1,7 @@
 #include "layers/module.h"
 
 #include <algorithm>
+#include <set>
 
 namespace budgetgrad {
 
@@ -92,6 +93,28 @@ void Module::train(bool on) {
     training_ = on;
     for (const auto& child : children_)
         child.second->train(on);
+}
+
+void Module::save_to(StateDict& state, const std::string& prefix) const {
+    for (const NamedTensor& p : named_parameters())
+        state.put(prefix + p.name, p.tensor);
+    for (const NamedTensor& b : named_buffers())
+        state.put(prefix + b.name, b.tensor);
+}
+
+void Module::load_from(const StateDict& state, const std::string& prefix) {
+    std::set<std::string> expected;
+    for (const auto& list : {named_parameters(), named_buffers()}) {
+        for (const NamedTensor& entry : list) {
+            state.copy_into(prefix + entry.name, entry.tensor);
+            expected.insert(prefix + entry.name);
+        }
+    }
+    for (const auto& [key, value] : state.entries()) {
+        BG_CHECK(key.rfind(prefix, 0) != 0 || expected.count(key) == 1, "checkpoint ",
+                 state.source(), ": entry '", key,
+                 "' does not belong to this model (a checkpoint of another model?)");
+    }
 }
 
 void Module::zero_grad() {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/state_dict.h"
 #include "engine/tensor.h"
 
 namespace budgetgrad {
@@ -60,6 +61,13 @@ public:
 
     // Zeroes every parameter's gradient in place.
     void zero_grad();
+
+    // Adds every parameter and buffer to `state` as prefix + its dotted name.
+    void save_to(StateDict& state, const std::string& prefix) const;
+    // Copies every parameter and buffer from `state` (entries prefix + name), in place. Throws
+    // budgetgrad::Error naming the first missing entry, shape mismatch, or entry under `prefix`
+    // that this model does not have (a checkpoint of another model).
+    void load_from(const StateDict& state, const std::string& prefix);
 
 protected:
     // Registers a leaf tensor as a trainable parameter (marks it requires_grad) and returns it.

@@ -1,6 +1,7 @@
 #include "optim/optimizer.h"
 
 #include <cmath>
+#include <string>
 
 namespace budgetgrad {
 
@@ -28,6 +29,58 @@ void Optimizer::zero_grad() {
     }
 }
 
+void Optimizer::save_to(StateDict& state, const std::string& prefix) const {
+    state.put(prefix + "groups", static_cast<int64_t>(groups_.size()));
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+        const std::string group = prefix + "group." + std::to_string(g) + ".";
+        state.put(group + "lr", *groups_[g].lr);
+        state.put(group + "weight_decay", *groups_[g].weight_decay);
+        state.put(group + "params", static_cast<int64_t>(groups_[g].params.size()));
+    }
+}
+
+void Optimizer::load_from(const StateDict& state, const std::string& prefix) {
+    const int64_t count = state.integer(prefix + "groups");
+    BG_CHECK(count == static_cast<int64_t>(groups_.size()), "checkpoint ", state.source(),
+             ": expected ", groups_.size(), " parameter groups, got ", count);
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+        const std::string group = prefix + "group." + std::to_string(g) + ".";
+        const int64_t params = state.integer(group + "params");
+        BG_CHECK(params == static_cast<int64_t>(groups_[g].params.size()), "checkpoint ",
+                 state.source(), ": expected ", groups_[g].params.size(), " parameters in group ",
+                 g, ", got ", params);
+        groups_[g].lr = state.real(group + "lr");
+        groups_[g].weight_decay = state.real(group + "weight_decay");
+    }
+}
+
+void Optimizer::save_slots(StateDict& state, const std::string& key,
+                           const std::vector<std::vector<Tensor>>& slots) const {
+    for (std::size_t g = 0; g < slots.size(); ++g) {
+        for (std::size_t i = 0; i < slots[g].size(); ++i) {
+            if (slots[g][i].defined()) {
+                state.put(key + "." + std::to_string(g) + "." + std::to_string(i), slots[g][i]);
+            }
+        }
+    }
+}
+
+void Optimizer::load_slots(const StateDict& state, const std::string& key,
+                           std::vector<std::vector<Tensor>>& slots) const {
+    for (std::size_t g = 0; g < slots.size(); ++g) {
+        for (std::size_t i = 0; i < slots[g].size(); ++i) {
+            const std::string name = key + "." + std::to_string(g) + "." + std::to_string(i);
+            const Tensor& param = groups_[g].params[i];
+            if (!state.contains(name)) {
+                slots[g][i] = Tensor();
+                continue;
+            }
+            slots[g][i] = Tensor::empty(param.shape(), param.dtype());
+            state.copy_into(name, slots[g][i]);
+        }
+    }
+}
+
 SGD::SGD(std::vector<Tensor> params, SGDOptions options)
     : SGD(std::vector<ParamGroup>{ParamGroup{std::move(params), {}, {}}}, options) {}
 
@@ -39,6 +92,16 @@ SGD::SGD(std::vector<ParamGroup> groups, SGDOptions options)
              options.momentum, ", dampening = ", options.dampening);
     for (const ParamGroup& group : groups_)
         momentum_.emplace_back(group.params.size());
+}
+
+void SGD::save_to(StateDict& state, const std::string& prefix) const {
+    Optimizer::save_to(state, prefix);
+    save_slots(state, prefix + "momentum", momentum_);
+}
+
+void SGD::load_from(const StateDict& state, const std::string& prefix) {
+    Optimizer::load_from(state, prefix);
+    load_slots(state, prefix + "momentum", momentum_);
 }
 
 void SGD::step() {
@@ -100,6 +163,20 @@ Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options, bool decoupled)
         exp_avg_.emplace_back(group.params.size());
         exp_avg_sq_.emplace_back(group.params.size());
     }
+}
+
+void Adam::save_to(StateDict& state, const std::string& prefix) const {
+    Optimizer::save_to(state, prefix);
+    state.put(prefix + "steps", steps_);
+    save_slots(state, prefix + "exp_avg", exp_avg_);
+    save_slots(state, prefix + "exp_avg_sq", exp_avg_sq_);
+}
+
+void Adam::load_from(const StateDict& state, const std::string& prefix) {
+    Optimizer::load_from(state, prefix);
+    steps_ = state.integer(prefix + "steps");
+    load_slots(state, prefix + "exp_avg", exp_avg_);
+    load_slots(state, prefix + "exp_avg_sq", exp_avg_sq_);
 }
 
 void Adam::step() {

@@ -6,6 +6,9 @@
 #include <optional>
 #include <vector>
 
+#include <string>
+
+#include "engine/state_dict.h"
 #include "engine/tensor.h"
 
 namespace budgetgrad {
@@ -24,12 +27,25 @@ public:
     virtual void step() = 0;
     void zero_grad();
 
+    // Adds the optimizer's state (per-group lr and weight decay, and whatever the algorithm
+    // keeps per parameter) to `state` under `prefix`.
+    virtual void save_to(StateDict& state, const std::string& prefix) const;
+    // Restores what save_to wrote; the parameter groups must have the same shapes. Throws
+    // budgetgrad::Error naming the first mismatch.
+    virtual void load_from(const StateDict& state, const std::string& prefix);
+
     // After construction every group's lr and weight_decay are set.
     std::vector<ParamGroup>& param_groups() { return groups_; }
     const std::vector<ParamGroup>& param_groups() const { return groups_; }
 
 protected:
     Optimizer(std::vector<ParamGroup> groups, double default_lr, double default_weight_decay);
+    // Saves or loads per-parameter tensors (undefined ones are skipped when saving and stay
+    // undefined when absent), named prefix + name + ".<group>.<index>".
+    void save_slots(StateDict& state, const std::string& key,
+                    const std::vector<std::vector<Tensor>>& slots) const;
+    void load_slots(const StateDict& state, const std::string& key,
+                    std::vector<std::vector<Tensor>>& slots) const;
 
     std::vector<ParamGroup> groups_;
 };
@@ -52,6 +68,8 @@ public:
     SGD(std::vector<Tensor> params, SGDOptions options);
     SGD(std::vector<ParamGroup> groups, SGDOptions options);
     void step() override;
+    void save_to(StateDict& state, const std::string& prefix) const override;
+    void load_from(const StateDict& state, const std::string& prefix) override;
 
     const SGDOptions& options() const { return options_; }
     // momentum_buffers()[g][i] belongs to param_groups()[g].params[i]; undefined before its
@@ -81,6 +99,8 @@ public:
     Adam(std::vector<Tensor> params, AdamOptions options);
     Adam(std::vector<ParamGroup> groups, AdamOptions options);
     void step() override;
+    void save_to(StateDict& state, const std::string& prefix) const override;
+    void load_from(const StateDict& state, const std::string& prefix) override;
 
     const AdamOptions& options() const { return options_; }
     int64_t step_count() const { return steps_; }
