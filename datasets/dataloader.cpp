@@ -5,8 +5,12 @@
 #include "datasets/dataloader.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <exception>
+#include <mutex>
 #include <numeric>
+#include <thread>
 #include <utility>
 
 #include "engine/check.h"
@@ -32,6 +36,7 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     example_numel_ = shape_numel(example_shape_);
     BG_CHECK(example_numel_ > 0, "DataLoader: expected a non-empty example_shape, got ",
              shape_str(example_shape_));
+    BG_CHECK(options_.prefetch >= 0, "DataLoader: expected prefetch >= 0, got ", options_.prefetch);
     BG_CHECK(options_.batch_size >= 1 && options_.batch_size <= size,
              "DataLoader: expected batch_size in [1, ", size, "] (the dataset size), got ",
              options_.batch_size);
@@ -59,6 +64,10 @@ int64_t DataLoader::num_batches() const {
 }
 
 Batch DataLoader::batch(int64_t index) const {
+    return load_batch(index, /*parallel=*/true);
+}
+
+Batch DataLoader::load_batch(int64_t index, bool parallel) const {
     const int64_t count = num_batches();
     BG_CHECK(index >= 0 && index < count, "DataLoader::batch: expected an index in [0, ", count,
              "), got ", index);
@@ -75,9 +84,10 @@ Batch DataLoader::batch(int64_t index) const {
     const int64_t per_example = example_numel_;
 
     // An exception must not leave an OpenMP region, so the first one is kept and rethrown.
-    // Small batches are copied on one thread: waking the team costs more than the copy.
+    // Small batches are copied on one thread: waking the team costs more than the copy. The
+    // prefetching thread also works alone, leaving the cores to the model.
     std::exception_ptr failure;
-#pragma omp parallel for schedule(static) if (n * per_example > kParallelMinFloats)
+#pragma omp parallel for schedule(static) if (parallel && n * per_example > kParallelMinFloats)
     for (int64_t k = 0; k < n; ++k) {
         try {
             const int64_t source = order_[static_cast<std::size_t>(start + k)];
@@ -100,14 +110,95 @@ Batch DataLoader::batch(int64_t index) const {
     return batch;
 }
 
-DataLoader::Iterator::Iterator(const DataLoader* loader, int64_t index)
+// Produces batches first, first + 1, ... of one epoch on a background thread, at most
+// `capacity` ahead of the consumer. Batches come out in order; a failure while loading one is
+// handed to the consumer when it reaches that batch.
+class DataLoader::Prefetcher {
+public:
+    Prefetcher(const DataLoader& loader, int64_t first, int capacity)
+        : loader_(loader), capacity_(static_cast<std::size_t>(capacity)) {
+        worker_ = std::thread([this, first] { produce(first); });
+    }
+
+    ~Prefetcher() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        changed_.notify_all();
+        worker_.join();
+    }
+
+    Batch next() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [this] { return !ready_.empty(); });
+        Slot slot = std::move(ready_.front());
+        ready_.pop_front();
+        lock.unlock();
+        changed_.notify_all();
+        if (slot.failure) std::rethrow_exception(slot.failure);
+        return std::move(slot.batch);
+    }
+
+private:
+    struct Slot {
+        Batch batch;
+        std::exception_ptr failure;
+    };
+
+    void produce(int64_t first) {
+        for (int64_t index = first; index < loader_.num_batches(); ++index) {
+            Slot slot;
+            try {
+                slot.batch = loader_.load_batch(index, /*parallel=*/false);
+            } catch (...) {
+                slot.failure = std::current_exception();
+            }
+            std::unique_lock<std::mutex> lock(mutex_);
+            changed_.wait(lock, [this] { return stopping_ || ready_.size() < capacity_; });
+            if (stopping_) return;
+            const bool failed = slot.failure != nullptr;
+            ready_.push_back(std::move(slot));
+            lock.unlock();
+            changed_.notify_all();
+            if (failed) return;
+        }
+    }
+
+    const DataLoader& loader_;
+    const std::size_t capacity_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<Slot> ready_;
+    bool stopping_ = false;
+    std::thread worker_;  // last: started once everything above exists
+};
+
+DataLoader::Iterator::Iterator(const DataLoader* loader, int64_t index, bool at_end)
     : loader_(loader), index_(index) {
-    if (index_ < loader_->num_batches()) batch_ = loader_->batch(index_);
+    if (at_end) return;
+    BG_CHECK(index >= 0 && index <= loader->num_batches(),
+             "DataLoader: expected a first batch "
+             "in [0, ",
+             loader->num_batches(), "], got ", index);
+    if (loader->options_.prefetch > 0 && index < loader->num_batches()) {
+        prefetcher_ = std::make_shared<Prefetcher>(*loader, index, loader->options_.prefetch);
+    }
+    load();
+}
+
+void DataLoader::Iterator::load() {
+    if (index_ >= loader_->num_batches()) {
+        batch_ = Batch{};
+        prefetcher_.reset();
+    } else {
+        batch_ = prefetcher_ ? prefetcher_->next() : loader_->batch(index_);
+    }
 }
 
 DataLoader::Iterator& DataLoader::Iterator::operator++() {
     ++index_;
-    batch_ = index_ < loader_->num_batches() ? loader_->batch(index_) : Batch{};
+    load();
     return *this;
 }
 

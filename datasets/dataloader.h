@@ -1,7 +1,8 @@
 // DataLoader: cuts a Dataset into (N, C, H, W) batches in a seeded, per-epoch order, iterated
 // with range-for. The order of an epoch depends only on (seed, epoch), so a resumed run sees the
-// same batches. Examples of one batch are collated in parallel (OpenMP) on the calling thread's
-// request; there is no prefetching, no background thread and no sampler other than shuffle.
+// same batches. While the model computes, a background thread prepares the next batches; what
+// it produces depends only on the seed, the epoch and the batch index, never on timing or on
+// the thread count. No sampler other than shuffle.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,7 @@ struct DataLoaderOptions {
     bool shuffle = true;      // false: every epoch in index order 0, 1, 2, ...
     bool drop_last = false;   // skip the last batch when it would be shorter than batch_size
     uint64_t seed = 0;        // with the epoch, fixes the order
+    int prefetch = 2;         // batches prepared ahead in a background thread; 0: none
 };
 
 // Batches of a dataset the loader shares (the dataset must not change while it is used).
@@ -51,7 +53,10 @@ public:
     const Dataset& dataset() const { return *dataset_; }
     const DataLoaderOptions& options() const { return options_; }
 
-    // Input iterator over the batches of the current epoch; it loads a batch when it reaches it.
+    class Prefetcher;
+
+    // Input iterator over the batches of the current epoch, from `first` on. With prefetching,
+    // a background thread fills a queue of the next batches; leaving the loop early stops it.
     // Calling set_epoch() during iteration changes the order under the iterator: don't.
     class Iterator {
     public:
@@ -62,7 +67,7 @@ public:
         using reference = const Batch&;
 
         Iterator() = default;
-        Iterator(const DataLoader* loader, int64_t index);
+        Iterator(const DataLoader* loader, int64_t index, bool at_end);
 
         const Batch& operator*() const { return batch_; }
         const Batch* operator->() const { return &batch_; }
@@ -71,15 +76,22 @@ public:
         bool operator==(const Iterator& other) const { return index_ == other.index_; }
 
     private:
+        void load();
+
         const DataLoader* loader_ = nullptr;
         int64_t index_ = 0;
         Batch batch_;
+        std::shared_ptr<Prefetcher> prefetcher_;  // null without prefetching
     };
 
-    Iterator begin() const { return Iterator(this, 0); }
-    Iterator end() const { return Iterator(this, num_batches()); }
+    Iterator begin() const { return iterate_from(0); }
+    Iterator end() const { return Iterator(this, num_batches(), /*at_end=*/true); }
+    // Iteration starting at batch `first` of the current epoch (to resume mid-epoch).
+    Iterator iterate_from(int64_t first) const { return Iterator(this, first, false); }
 
 private:
+    Batch load_batch(int64_t index, bool parallel) const;
+
     std::shared_ptr<const Dataset> dataset_;
     DataLoaderOptions options_;
     Shape example_shape_;  // (C, H, W)

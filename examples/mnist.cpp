@@ -4,6 +4,7 @@
 //
 //   ./examples/mnist --budget-epochs 1
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,13 @@ int run(const Config& config) {
     bg::set_num_threads(config.threads);
     bg::manual_seed(config.seed);
 
+    if (!std::filesystem::is_directory(config.data_dir)) {
+        throw bg::flags::FlagError(
+            "--data-dir", fmt::format("expected a folder holding MNIST, got '{}', which does not "
+                                      "exist in {}; run scripts/get_data.sh mnist in the "
+                                      "repository, then run from its root or pass --data-dir",
+                                      config.data_dir, std::filesystem::current_path().string()));
+    }
     auto train_set = std::make_shared<bg::MnistDataset>(config.data_dir, bg::MnistSplit::train);
     auto test_set = std::make_shared<bg::MnistDataset>(config.data_dir, bg::MnistSplit::test);
     if (config.batch_size > train_set->size()) {
