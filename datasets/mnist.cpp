@@ -200,6 +200,18 @@ std::vector<uint8_t> read_idx_labels(const std::string& path) {
     return read_payload(reader, where, count, kLabelsHeaderBytes, detail::concat(count, " labels"));
 }
 
+std::vector<std::string> mnist_class_names() {
+    std::vector<std::string> names;
+    for (int digit = 0; digit < kMnistClasses; ++digit)
+        names.push_back(std::to_string(digit));
+    return names;
+}
+
+std::vector<std::string> fashion_mnist_class_names() {
+    return {"t-shirt/top", "trouser", "pullover", "dress", "coat",
+            "sandal",      "shirt",   "sneaker",  "bag",   "ankle boot"};
+}
+
 const char* mnist_split_name(MnistSplit split) {
     return split == MnistSplit::train ? "train" : "test";
 }

@@ -51,6 +51,10 @@ std::vector<uint8_t> read_idx_labels(const std::string& path);
 
 enum class MnistSplit { train, test };
 
+// Class names by label: "0".."9" for MNIST; the ten garment names for Fashion-MNIST.
+std::vector<std::string> mnist_class_names();
+std::vector<std::string> fashion_mnist_class_names();
+
 // "train" or "test".
 const char* mnist_split_name(MnistSplit split);
 

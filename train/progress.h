@@ -20,6 +20,7 @@ struct StepStats {
     double ms_per_step;   // mean over the interval
     double images_per_second;
     double eta_seconds;
+    double elapsed_seconds;  // training time so far
 };
 
 std::string format_step_line(const StepStats& stats);

@@ -77,12 +77,21 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
     model.train();
     FitResult result;
     Stopwatch total, interval;
+    double paused = 0.0;  // seconds spent in on_epoch_end, not training
     double interval_loss = 0.0;
     int64_t interval_correct = 0, interval_images = 0, interval_steps = 0, images = 0;
+    // Runs the end-of-epoch hook with the clocks stopped.
+    auto end_epoch = [&](int64_t epoch) {
+        if (!options.on_epoch_end) return;
+        Stopwatch hook;
+        options.on_epoch_end(epoch, result.steps);
+        paused += hook.seconds();
+        model.train();
+        interval.reset();
+    };
     for (int64_t epoch = 0; result.steps < options.total_steps; ++epoch) {
         loader.set_epoch(epoch);
         for (const Batch& batch : loader) {
-            if (result.steps == options.total_steps) break;
             const double lr = schedule.current_lr();
 
             Tensor logits = model(batch.images);
@@ -112,7 +121,7 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
             const bool last = result.steps == options.total_steps;
             if (options.log_every > 0 && (result.steps % options.log_every == 0 || last)) {
                 const double seconds = interval.seconds();
-                const double elapsed = total.seconds();
+                const double elapsed = total.seconds() - paused;
                 StepStats stats{
                     result.steps,
                     options.total_steps,
@@ -123,21 +132,28 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
                     1000.0 * seconds / static_cast<double>(interval_steps),
                     static_cast<double>(interval_images) / seconds,
                     elapsed / static_cast<double>(result.steps) *
-                        static_cast<double>(options.total_steps - result.steps)};
+                        static_cast<double>(options.total_steps - result.steps),
+                    elapsed};
                 fmt::print(options.log, "{}\n", format_step_line(stats));
                 std::fflush(options.log);
+                if (options.on_log) options.on_log(stats);
                 result.last_loss = stats.loss;
                 interval_loss = 0.0;
                 interval_correct = interval_images = interval_steps = 0;
                 interval.reset();
             }
+            if (last) break;
         }
+        // The last step ends the run's last epoch, complete or not.
+        const bool complete =
+            result.steps < options.total_steps || result.steps % loader.num_batches() == 0;
+        if (complete || result.steps == options.total_steps) end_epoch(epoch + 1);
     }
     // The loss above is computed before each update; the last update is checked here.
     const std::string bad = first_non_finite_parameter(model);
     BG_CHECK(bad.empty(), "training: parameter ", bad, " became non-finite at the last step (",
              result.steps, "); try a smaller learning rate");
-    result.seconds = total.seconds();
+    result.seconds = total.seconds() - paused;
     result.images_per_second = static_cast<double>(images) / result.seconds;
     return result;
 }

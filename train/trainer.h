@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "layers/module.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
+#include "train/progress.h"
 
 namespace budgetgrad {
 
@@ -35,6 +37,11 @@ struct FitOptions {
     int64_t log_every = 100;  // steps between progress lines; 0 for none
     double label_smoothing = 0.0;
     std::FILE* log = stdout;  // where progress lines go
+    // Called after each progress line.
+    std::function<void(const StepStats&)> on_log;
+    // Called after every complete epoch (1-based) and after the last step; its time is not
+    // counted as training time. For evaluation.
+    std::function<void(int64_t epoch, int64_t step)> on_epoch_end;
 };
 
 struct FitResult {

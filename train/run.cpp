@@ -1,0 +1,260 @@
+#include "train/run.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "datasets/dataloader.h"
+#include "engine/parallel.h"
+#include "engine/random.h"
+#include "layers/summary.h"
+#include "layers/zoo.h"
+#include "optim/budget.h"
+#include "optim/schedule.h"
+#include "train/checkpoint.h"
+#include "train/flags.h"
+#include "train/progress.h"
+#include "train/trainer.h"
+
+namespace budgetgrad {
+
+namespace {
+
+constexpr int64_t kEvalBatchSize = 500;
+constexpr int kMaxThreads = 256;
+
+// Appends one row per progress line; a row's test accuracy is filled in when an evaluation
+// follows it, so rows are written one line late.
+class CsvLog {
+public:
+    explicit CsvLog(const std::string& path) : path_(path) {
+        if (path.empty()) return;
+        file_ = std::fopen(path.c_str(), "w");
+        if (file_ == nullptr) {
+            throw flags::FlagError("--log-csv", fmt::format("expected a writable file, got '{}' "
+                                                            "({})",
+                                                            path, std::strerror(errno)));
+        }
+        fmt::print(file_, "step,epoch,loss,lr,train_accuracy,test_accuracy,elapsed_seconds\n");
+    }
+    ~CsvLog() {
+        if (file_ == nullptr) return;
+        flush_pending();
+        std::fclose(file_);
+    }
+    CsvLog(const CsvLog&) = delete;
+    CsvLog& operator=(const CsvLog&) = delete;
+
+    void step(const StepStats& s) {
+        if (file_ == nullptr) return;
+        flush_pending();
+        pending_ =
+            fmt::format("{},{},{:.6f},{:.6e},{:.6f},", s.step, s.epoch, s.loss, s.lr, s.accuracy);
+        pending_elapsed_ = s.elapsed_seconds;
+    }
+
+    void test_accuracy(double accuracy) { pending_test_ = accuracy; }
+
+private:
+    void flush_pending() {
+        if (pending_.empty()) return;
+        const std::string test = pending_test_ ? fmt::format("{:.6f}", *pending_test_) : "";
+        fmt::print(file_, "{}{},{:.3f}\n", pending_, test, pending_elapsed_);
+        std::fflush(file_);
+        pending_.clear();
+        pending_test_.reset();
+    }
+
+    std::string path_;
+    std::FILE* file_ = nullptr;
+    std::string pending_;
+    std::optional<double> pending_test_;
+    double pending_elapsed_ = 0.0;
+};
+
+// Fails now, not after the budget is spent, when `path` cannot be written.
+void check_writable(const std::string& flag, const std::string& path) {
+    if (path.empty()) return;
+    const std::filesystem::path target(path);
+    const std::filesystem::path folder =
+        target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+    const std::string probe =
+        (folder / (".budgetgrad_probe_" + target.filename().string())).string();
+    std::FILE* file = std::fopen(probe.c_str(), "w");
+    if (file == nullptr) {
+        throw flags::FlagError(flag, fmt::format("expected a path in a writable folder, got '{}' "
+                                                 "({})",
+                                                 path, std::strerror(errno)));
+    }
+    std::fclose(file);
+    std::remove(probe.c_str());
+}
+
+std::string millions(int64_t count) {
+    return fmt::format("{:.2f}M", static_cast<double>(count) / 1e6);
+}
+
+}  // namespace
+
+void add_run_flags(CLI::App& app, RunConfig& c) {
+    app.add_option("--model", c.model, "Model from the zoo")->check(CLI::IsMember([] {
+        std::vector<std::string> names;
+        for (const ModelInfo& info : model_infos())
+            names.push_back(info.name);
+        return names;
+    }()));
+    app.add_option("--data-dir", c.data_dir, "Folder holding the data set");
+    auto* epochs = app.add_option("--budget-epochs", c.budget_epochs,
+                                  "Budget in epochs, fractions allowed (default 1)")
+                       ->check(flags::positive_real());
+    auto* steps = app.add_option("--budget-steps", c.budget_steps, "Budget in optimizer steps")
+                      ->check(flags::positive_integer());
+    epochs->excludes(steps);
+    app.add_option("--schedule", c.schedule, "Learning-rate schedule over the budget")
+        ->check(CLI::IsMember(schedule_names()));
+    app.add_option("--warmup-steps", c.warmup_steps, "Linear warm-up steps before the schedule")
+        ->check(flags::non_negative_integer());
+    app.add_option("--lr", c.lr, "Peak learning rate lr_0")->check(flags::positive_real());
+    app.add_option("--batch-size", c.batch_size, "Examples per step")
+        ->check(flags::positive_integer());
+    app.add_option("--momentum", c.momentum, "SGD momentum")->check(flags::real_in(0.0, 1.0));
+    app.add_flag("--nesterov,!--no-nesterov", c.nesterov, "Nesterov momentum");
+    app.add_option("--weight-decay", c.weight_decay,
+                   "L2 penalty on weights (not on BatchNorm and bias parameters)")
+        ->check(flags::non_negative_real());
+    app.add_option("--label-smoothing", c.label_smoothing, "Cross-entropy label smoothing")
+        ->check(flags::real_in(0.0, 1.0));
+    app.add_option("--seed", c.seed, "Seed for initialization, shuffling, augmentation, dropout")
+        ->check(flags::unsigned_integer());
+    app.add_option("--threads", c.threads, "Threads for the kernels")
+        ->check(flags::integer_in(1, kMaxThreads));
+    app.add_option("--eval-every", c.eval_every,
+                   "Epochs between test evaluations (0: only at the end)")
+        ->check(flags::non_negative_real());
+    app.add_option("--log-every", c.log_every, "Steps between progress lines (0: none)")
+        ->check(flags::non_negative_integer());
+    app.add_option("--log-csv", c.log_csv, "Write one CSV row per progress line to this file");
+    app.add_option("--save", c.save, "Write the final checkpoint to this file");
+}
+
+std::vector<ParamGroup> decay_groups(const Module& model, double weight_decay) {
+    ParamGroup decayed{{}, {}, weight_decay}, exempt{{}, {}, 0.0};
+    for (const NamedTensor& p : model.named_parameters()) {
+        (p.tensor.ndim() > 1 ? decayed : exempt).params.push_back(p.tensor);
+    }
+    std::vector<ParamGroup> groups;
+    if (!decayed.params.empty()) groups.push_back(std::move(decayed));
+    if (!exempt.params.empty()) groups.push_back(std::move(exempt));
+    return groups;
+}
+
+double run_training(const std::string& program, const RunConfig& config, const RunData& data) {
+    set_num_threads(config.threads);
+    manual_seed(config.seed);
+    check_writable("--save", config.save);
+    CsvLog csv(config.log_csv);
+
+    if (config.batch_size > data.train->size()) {
+        throw flags::FlagError("--batch-size", fmt::format("expected at most {} (the training "
+                                                           "set's size), got {}",
+                                                           data.train->size(), config.batch_size));
+    }
+    const ModelInfo& info = model_info(config.model);
+    if (info.input_shape != data.train->example_shape()) {
+        throw flags::FlagError(
+            "--model", fmt::format("{} takes examples of shape {}, but {} has {}", config.model,
+                                   shape_str(info.input_shape), data.name,
+                                   shape_str(data.train->example_shape())));
+    }
+    DataLoader train_loader(data.train, {.batch_size = config.batch_size, .seed = config.seed});
+    DataLoader test_loader(
+        data.test, {.batch_size = std::min(kEvalBatchSize, data.test->size()), .shuffle = false});
+    const int64_t per_epoch = train_loader.num_batches();
+    const Budget budget = config.budget_steps ? Budget::steps(*config.budget_steps)
+                                              : Budget::epochs(config.budget_epochs.value_or(1));
+    int64_t total_steps = 0;
+    try {
+        total_steps = budget.total_steps(per_epoch);
+    } catch (const Error& e) {
+        throw flags::FlagError("--budget-epochs", e.what());
+    }
+    if (config.warmup_steps >= total_steps) {
+        throw flags::FlagError("--warmup-steps",
+                               fmt::format("expected fewer than the budget's {} steps, got {}",
+                                           total_steps, config.warmup_steps));
+    }
+
+    std::shared_ptr<Module> model = make_model(config.model);
+    const ModelSummary summary = summarize(*model, info.input_shape);
+    SGD optimizer(decay_groups(*model, config.weight_decay),
+                  {.lr = config.lr, .momentum = config.momentum, .nesterov = config.nesterov});
+    LRScheduler schedule(optimizer,
+                         make_schedule(config.schedule, total_steps, config.warmup_steps));
+
+    fmt::print("budgetgrad {} | {} | model {} ({} parameters, {} MACs per example)\n", program,
+               data.name, config.model, summary.parameters, millions(summary.macs));
+    fmt::print(
+        "budget {} | batch {} | SGD lr {} momentum {}{} | weight decay {} (not on "
+        "BatchNorm and biases) | label smoothing {}\n",
+        budget.describe(per_epoch), config.batch_size, config.lr, config.momentum,
+        config.nesterov ? " nesterov" : "", config.weight_decay, config.label_smoothing);
+    fmt::print("schedule {} | seed {} | threads {} | train {} examples, test {}\n",
+               schedule.schedule().describe(), config.seed, config.threads, data.train->size(),
+               data.test->size());
+    fmt::print("{}", summary.table());
+    std::fflush(stdout);
+
+    Stopwatch clock;
+    double eval_seconds = 0.0;
+    EvalResult last_eval;
+    int64_t last_eval_step = -1;
+    auto run_eval = [&](int64_t epoch, int64_t step) {
+        Stopwatch watch;
+        last_eval = evaluate(*model, test_loader);
+        last_eval_step = step;
+        const double seconds = watch.seconds();
+        eval_seconds += seconds;
+        csv.test_accuracy(last_eval.accuracy);
+        fmt::print("eval epoch {} | step {}/{} | test loss {:.4f} | test acc {:6.2f}% | {:.1f} s\n",
+                   epoch, step, total_steps, last_eval.loss, 100.0 * last_eval.accuracy, seconds);
+        std::fflush(stdout);
+    };
+    // Evaluates every eval_every epochs (rounded to whole epochs, at least 1) and at the end.
+    const int64_t eval_period =
+        config.eval_every > 0 ? std::max<int64_t>(1, std::llround(config.eval_every)) : 0;
+    FitOptions options{.total_steps = total_steps,
+                       .log_every = config.log_every,
+                       .label_smoothing = config.label_smoothing};
+    options.on_log = [&](const StepStats& stats) { csv.step(stats); };
+    options.on_epoch_end = [&](int64_t epoch, int64_t step) {
+        const bool periodic = eval_period > 0 && epoch % eval_period == 0;
+        if (periodic || step == total_steps) run_eval(epoch, step);
+    };
+    const FitResult fitted = fit(*model, optimizer, schedule, train_loader, options);
+    if (last_eval_step != fitted.steps)
+        run_eval((fitted.steps + per_epoch - 1) / per_epoch, fitted.steps);
+
+    if (!config.save.empty()) {
+        const CheckpointInfo checkpoint{config.model,
+                                        info.input_shape,
+                                        data.class_names,
+                                        data.mean,
+                                        data.std,
+                                        fitted.steps,
+                                        (fitted.steps + per_epoch - 1) / per_epoch};
+        save_checkpoint(config.save, checkpoint, *model, &optimizer, &schedule);
+        fmt::print("saved checkpoint {}\n", config.save);
+    }
+    fmt::print("trained {} steps in {:.1f} s ({:.0f} img/s); evaluation took {:.1f} s\n",
+               fitted.steps, fitted.seconds, fitted.images_per_second, eval_seconds);
+    fmt::print("test loss: {:.4f}\n", last_eval.loss);
+    fmt::print("test accuracy: {:.2f}%\n", 100.0 * last_eval.accuracy);
+    fmt::print("total time: {:.1f} s\n", clock.seconds());
+    return last_eval.accuracy;
+}
+
+}  // namespace budgetgrad

@@ -1,0 +1,61 @@
+// A whole training run as the example programs do it: the flags they share, the optimizer with
+// weight decay kept off BatchNorm and bias parameters, a budget-aware schedule, the training
+// loop with periodic evaluation, a CSV log and a final checkpoint. Each program only adds its
+// data set and its defaults. Part of budgetgrad_cli (it uses CLI11), not of the core library.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "datasets/dataset.h"
+#include "layers/module.h"
+#include "optim/optimizer.h"
+
+namespace budgetgrad {
+
+struct RunConfig {
+    std::string model;
+    std::string data_dir;
+    std::optional<double> budget_epochs;  // one of the two budgets; 1 epoch when neither
+    std::optional<int64_t> budget_steps;
+    std::string schedule = "linear";
+    int64_t warmup_steps = 0;
+    double lr = 0.1;
+    int64_t batch_size = 128;
+    double momentum = 0.9;
+    bool nesterov = false;
+    double weight_decay = 5e-4;
+    double label_smoothing = 0.0;
+    uint64_t seed = 0;
+    int threads = 1;
+    double eval_every = 0.0;  // epochs between evaluations; 0: only at the end
+    int64_t log_every = 100;
+    std::string log_csv;  // "" for none
+    std::string save;     // final checkpoint, "" for none
+};
+
+// Adds the shared flags to `app`, with `config`'s current values as defaults.
+void add_run_flags(CLI::App& app, RunConfig& config);
+
+// What a program gives run_training besides the flags.
+struct RunData {
+    std::string name;                      // "MNIST", "CIFAR-10", ...
+    std::shared_ptr<const Dataset> train;  // augmented already, if wanted
+    std::shared_ptr<const Dataset> test;
+    std::vector<std::string> class_names;
+    std::vector<double> mean, std;  // the inputs' normalization, recorded in checkpoints
+};
+
+// Two groups: weights of dimension > 1 with `weight_decay`, and the rest (biases, BatchNorm
+// scales and shifts) without decay.
+std::vector<ParamGroup> decay_groups(const Module& model, double weight_decay);
+
+// Trains, evaluates and reports; throws budgetgrad::Error or flags::FlagError on failure.
+// Returns the final test accuracy in [0, 1].
+double run_training(const std::string& program, const RunConfig& config, const RunData& data);
+
+}  // namespace budgetgrad
