@@ -22,6 +22,9 @@ namespace budgetgrad {
 
 namespace {
 
+// Fixed partition of the batch for the weight-gradient sum (see conv2d's backward).
+constexpr int64_t kGradientChunks = 8;
+
 struct ConvGeometry {
     int64_t channels, height, width;  // input C, H, W
     int64_t kernel_h, kernel_w;       // kH, kW
@@ -142,7 +145,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
 #pragma omp parallel
         {
             std::vector<T> cols(K * P);  // this thread's im2col buffer
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
             for (int64_t n = 0; n < batch; ++n) {
                 T* yn = yd + n * out_channels * P;
                 if (bd != nullptr) {
@@ -171,33 +174,38 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
             if (need_x) {
                 dx = Tensor::empty({batch, g.channels * groups, g.height, g.width}, dy.dtype());
             }
-            const int threads = max_threads();
-            // dW sums over the batch: each thread accumulates its own copy, reduced below in a
-            // fixed order so that results do not depend on scheduling.
-            std::vector<std::vector<T>> dw_parts(need_w ? threads : 0);
+            // dW sums over the batch. The batch is cut into a fixed number of chunks, whatever
+            // the thread count; each chunk sums its images into its own buffer, and the chunks
+            // are added in order below. Threads take chunks as they free up (a slow core does
+            // less), and the result does not depend on which thread took which chunk.
+            const int64_t chunks = std::min<int64_t>(batch, kGradientChunks);
+            std::vector<std::vector<T>> dw_parts(need_w ? chunks : 0);
 #pragma omp parallel
             {
                 std::vector<T> cols(K * P);
-                std::vector<T>* dw_part = nullptr;
-                if (need_w) {
-                    dw_part = &dw_parts[thread_index()];
-                    dw_part->assign(out_channels * K, T(0));
-                }
-#pragma omp for schedule(static)
-                for (int64_t n = 0; n < batch; ++n) {
-                    for (int64_t grp = 0; grp < groups; ++grp) {
-                        const T* dyg = g_out + (n * out_channels + grp * group_out) * P;
-                        const int64_t offset = n * image_size + grp * group_size;
-                        if (need_w) {
-                            im2col(g, x_saved.data<T>() + offset, cols.data());
-                            gemm<T>(false, true, group_out, K, P, dyg, cols.data(),
-                                    dw_part->data() + grp * group_out * K, true);
-                        }
-                        if (need_x) {
-                            gemm<T>(true, false, K, P, group_out,
-                                    w_saved.data<T>() + grp * group_out * K, dyg, cols.data(),
-                                    false);
-                            col2im(g, cols.data(), dx.data<T>() + offset);
+#pragma omp for schedule(dynamic, 1)
+                for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+                    T* dw_part = nullptr;
+                    if (need_w) {
+                        dw_parts[chunk].assign(out_channels * K, T(0));
+                        dw_part = dw_parts[chunk].data();
+                    }
+                    for (int64_t n = batch * chunk / chunks; n < batch * (chunk + 1) / chunks;
+                         ++n) {
+                        for (int64_t grp = 0; grp < groups; ++grp) {
+                            const T* dyg = g_out + (n * out_channels + grp * group_out) * P;
+                            const int64_t offset = n * image_size + grp * group_size;
+                            if (need_w) {
+                                im2col(g, x_saved.data<T>() + offset, cols.data());
+                                gemm<T>(false, true, group_out, K, P, dyg, cols.data(),
+                                        dw_part + grp * group_out * K, true);
+                            }
+                            if (need_x) {
+                                gemm<T>(true, false, K, P, group_out,
+                                        w_saved.data<T>() + grp * group_out * K, dyg, cols.data(),
+                                        false);
+                                col2im(g, cols.data(), dx.data<T>() + offset);
+                            }
                         }
                     }
                 }

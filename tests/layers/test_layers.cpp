@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/ops.h"
+#include "engine/parallel.h"
 #include "engine/random.h"
 #include "layers/basic.h"
 #include "layers/batchnorm.h"
@@ -106,4 +108,38 @@ TEST_CASE("summary: rows, output shapes and MACs") {
     CHECK(summary.macs == 6 * 784 * 25 + 16 * 100 * 150 + 400 * 120 + 120 * 84 + 84 * 10);
     CHECK(summary.parameters == model->parameter_count());
     CHECK(summary.table().find("total: 61706 parameters") != std::string::npos);
+}
+
+TEST_CASE("zoo: losses and gradients are bitwise the same for any thread count") {
+    // Every parallel loop writes disjoint memory or sums fixed chunks in a fixed order.
+    const int original_threads = bg::max_threads();
+    for (const std::string name : {"resnet20", "mnist_cnn"}) {
+        CAPTURE(name);
+        std::vector<std::vector<double>> runs;
+        for (int threads : {1, 2, 3}) {
+            bg::set_num_threads(threads);
+            bg::manual_seed(3);
+            auto model = bg::make_model(name);
+            bg::Shape shape = bg::model_info(name).input_shape;
+            shape.insert(shape.begin(), 12);
+            bg::Generator data(5);
+            auto x = bg::Tensor::empty(shape);
+            for (int64_t i = 0; i < x.numel(); ++i)
+                x.data<float>()[i] = data.uniform(-1, 1);
+            std::vector<int64_t> labels(12);
+            for (auto& label : labels)
+                label = static_cast<int64_t>(data.below(10));
+            auto loss = bg::cross_entropy((*model)(x), labels);
+            loss.backward();
+            std::vector<double> run{loss.item()};
+            for (const auto& p : model->parameters()) {
+                for (double g : p.grad().to_vector())
+                    run.push_back(g);
+            }
+            runs.push_back(std::move(run));
+        }
+        bg::set_num_threads(original_threads);
+        CHECK(runs[1] == runs[0]);
+        CHECK(runs[2] == runs[0]);
+    }
 }
