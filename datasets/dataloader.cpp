@@ -45,6 +45,7 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
 
 void DataLoader::set_epoch(int64_t epoch) {
     epoch_ = epoch;
+    dataset_->set_epoch(epoch);  // for augmentation drawn per (seed, epoch, index)
     order_.resize(static_cast<std::size_t>(dataset_->size()));
     std::iota(order_.begin(), order_.end(), int64_t{0});
     if (!options_.shuffle) return;

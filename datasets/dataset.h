@@ -20,6 +20,11 @@ public:
     // Writes example i's pixels, ready for the model (normalized, C*H*W floats in CHW order),
     // to `out` and returns its label. Must be safe to call from several threads at once.
     virtual int64_t get_into(int64_t index, float* out) const = 0;
+    // Tells the dataset which epoch is being read; DataLoader::set_epoch forwards it. Plain
+    // datasets ignore it; a random-augmentation wrapper draws from (seed, epoch, index). It is
+    // const because loaders hold a const dataset: the epoch picks a draw, it changes no data.
+    // Not to be called while get_into runs.
+    virtual void set_epoch(int64_t /*epoch*/) const {}
 };
 
 struct Batch {

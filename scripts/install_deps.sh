@@ -9,6 +9,7 @@ packages=(
   zlib1g-dev                         # .gz datasets
   libfmt-dev                         # formatting
   libcli11-dev                       # command-line flags of the examples
+  libstb-dev                         # image decoding (PNG, JPEG, BMP)
   doctest-dev                        # tests
   ca-certificates curl               # scripts/get_data.sh downloads
 )

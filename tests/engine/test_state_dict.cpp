@@ -81,9 +81,9 @@ void write_bytes(const std::string& path, const Bytes& bytes) {
 
 template <typename T>
 void append(Bytes& out, T value) {
-    uint8_t raw[sizeof(T)];
-    std::memcpy(raw, &value, sizeof(T));
-    out.insert(out.end(), raw, raw + sizeof(T));
+    const std::size_t at = out.size();
+    out.resize(at + sizeof(T));
+    std::memcpy(out.data() + at, &value, sizeof(T));
 }
 
 void append_text(Bytes& out, const std::string& text) {

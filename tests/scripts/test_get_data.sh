@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Tests scripts/get_data.sh offline against a local mirror (laid out as MIRROR/mnist/<files>):
-# a clean fetch, a re-run that skips verified files, repair of a bad local file, a corrupt mirror
-# (must fail, name the file, leave nothing behind) and the usage errors (exit 2). Never touches
-# the network or the repository's data/.
+# Tests scripts/get_data.sh offline. MNIST against a local mirror (MIRROR/mnist/<files>): a
+# clean fetch, a re-run that skips verified files, repair of a bad local file, a corrupt mirror
+# (must fail, name the file, leave nothing behind). CIFAR-10 against a small fake mirror built
+# here with its own MD5SUMS: the same cases, a manifest with a missing entry, and a wrong archive
+# on the official path (a file:// URL). Then the usage errors (exit 2). Never touches the network
+# or the repository's data/.
 #   usage: tests/scripts/test_get_data.sh [MIRROR]   (default: $BUDGETGRAD_DATA_MIRROR)
 set -uo pipefail
 
@@ -97,6 +99,102 @@ echo "check: a mirror without mnist/ fails"
 mkdir -p "$work/empty_mirror"
 run no_mirror mnist --mirror "$work/empty_mirror" --data-dir "$work/out2"
 if [[ $rc -eq 1 ]]; then pass "exit 1"; else fail "exit $rc: $out"; fi
+
+readonly kCifarFiles=(data_batch_1.bin data_batch_2.bin data_batch_3.bin data_batch_4.bin
+                      data_batch_5.bin test_batch.bin batches.meta.txt)
+readonly kCifarBin="cifar10/cifar-10-batches-bin"
+fake="$work/fake_mirror/$kCifarBin"
+mkdir -p "$fake"
+for f in "${kCifarFiles[@]}"; do
+    # Two 3073-byte records' worth of bytes, different in every file: the script only copies and
+    # checks them, it does not parse them.
+    yes "fake $f" | head -c 6146 > "$fake/$f"
+done
+(cd "$fake" && md5sum "${kCifarFiles[@]}" > MD5SUMS)
+
+echo "check: fetching cifar10 from a mirror checks the mirror's MD5SUMS and says whose they are"
+run cifar cifar10 --mirror "$work/fake_mirror" --data-dir "$work/data"
+if [[ $rc -eq 0 ]]; then pass "exit 0"; else fail "exit $rc: $out"; fi
+for f in "${kCifarFiles[@]}"; do
+    if cmp -s "$fake/$f" "$work/data/$kCifarBin/$f"; then pass "$f identical"; else
+        fail "$f missing or different"
+    fi
+done
+if grep -q "the mirror's own checksums" <<< "$out" &&
+    grep -q "not the official CIFAR-10 bytes" <<< "$out" &&
+    [[ $(grep -c "differs from the official md5" <<< "$out") -eq 6 ]] &&
+    grep -q "0 of 6 also match the official MD5s" <<< "$out"; then
+    pass "output says the checksums are the mirror's and the bytes not official"
+else
+    fail "output does not say whose checksums these are: $out"
+fi
+
+echo "check: a second cifar10 run skips the verified files"
+run cifar_again cifar10 --mirror "$work/fake_mirror" --data-dir "$work/data"
+if [[ $rc -eq 0 && $(grep -c "present, md5 ok (the mirror's MD5SUMS)" <<< "$out") -eq 7 ]]; then
+    pass "7 files skipped"
+else
+    fail "exit $rc, output: $out"
+fi
+
+echo "check: a corrupt cifar10 mirror fails, names the file, and leaves it unwritten"
+mkdir -p "$work/bad_cifar"
+cp -r "$work/fake_mirror/cifar10" "$work/bad_cifar/cifar10"
+printf 'X' | dd of="$work/bad_cifar/$kCifarBin/data_batch_4.bin" bs=1 seek=100 conv=notrunc \
+    status=none
+run cifar_corrupt cifar10 --mirror "$work/bad_cifar" --data-dir "$work/out_cifar"
+if [[ $rc -ne 0 ]]; then pass "exit $rc"; else fail "exit 0 on a corrupt mirror"; fi
+if grep -q "md5 mismatch for data_batch_4.bin" <<< "$out"; then
+    pass "message names data_batch_4.bin: $(grep "md5 mismatch" <<< "$out")"
+else
+    fail "message does not name data_batch_4.bin: $out"
+fi
+if [[ ! -e "$work/out_cifar/$kCifarBin/data_batch_4.bin" ]]; then
+    pass "data_batch_4.bin not written"
+else
+    fail "data_batch_4.bin was written despite the mismatch"
+fi
+leftovers="$(find "$work/out_cifar" -name '.*' -type f)"
+if [[ -z "$leftovers" ]]; then pass "no temporary files left"; else
+    fail "temporary files left: $leftovers"
+fi
+
+echo "check: a cifar10 mirror without an MD5SUMS entry, or without MD5SUMS, fails"
+grep -v test_batch.bin "$fake/MD5SUMS" > "$work/bad_cifar/$kCifarBin/MD5SUMS"
+cp "$fake/data_batch_4.bin" "$work/bad_cifar/$kCifarBin/data_batch_4.bin"
+run cifar_no_entry cifar10 --mirror "$work/bad_cifar" --data-dir "$work/out_cifar"
+if [[ $rc -eq 1 ]] && grep -q "expected an MD5 for test_batch.bin in" <<< "$out"; then
+    pass "missing entry -> exit 1, $(tail -n 1 <<< "$out")"
+else
+    fail "missing entry -> exit $rc: $out"
+fi
+rm "$work/bad_cifar/$kCifarBin/MD5SUMS"
+run cifar_no_manifest cifar10 --mirror "$work/bad_cifar" --data-dir "$work/out_cifar"
+if [[ $rc -eq 1 ]] && grep -q "expected the mirror's checksum list" <<< "$out"; then
+    pass "no MD5SUMS -> exit 1"
+else
+    fail "no MD5SUMS -> exit $rc: $out"
+fi
+
+echo "check: without a mirror, a wrong cifar10 archive fails on the official md5"
+if command -v curl > /dev/null; then
+    mkdir -p "$work/archive/cifar-10-batches-bin"
+    cp "$fake"/*.bin "$work/archive/cifar-10-batches-bin/"
+    tar -czf "$work/fake.tar.gz" -C "$work/archive" cifar-10-batches-bin
+    out="$(BUDGETGRAD_CIFAR10_URL="file://$work/fake.tar.gz" "$script" cifar10 \
+        --data-dir "$work/out_official" 2>&1)"
+    rc=$?
+    if [[ $rc -eq 1 ]] && grep -q "md5 mismatch for cifar-10-binary.tar.gz" <<< "$out" &&
+        grep -q "expected c32a1d4ab5d03f1284b67883e8d87530 (official)" <<< "$out"; then
+        pass "exit 1, $(tail -n 1 <<< "$out")"
+    else
+        fail "exit $rc: $out"
+    fi
+    leftovers="$(find "$work/out_official" -type f)"
+    if [[ -z "$leftovers" ]]; then pass "no file left"; else fail "files left: $leftovers"; fi
+else
+    echo "  skipped: needs curl for a file:// URL"
+fi
 
 echo "check: usage errors exit 2"
 for args in "cifar100" "" "mnist --bogus" "mnist --mirror" "mnist mnist"; do
