@@ -77,7 +77,8 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
     model.train();
     FitResult result;
     Stopwatch total, interval;
-    double paused = 0.0;  // seconds spent in on_epoch_end, not training
+    double paused = 0.0;           // seconds spent in on_epoch_end, not training
+    double interval_paused = 0.0;  // the part of it inside the current logging interval
     double interval_loss = 0.0;
     int64_t interval_correct = 0, interval_images = 0, interval_steps = 0, images = 0;
     // Runs the end-of-epoch hook with the clocks stopped.
@@ -86,8 +87,8 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
         Stopwatch hook;
         options.on_epoch_end(epoch, result.steps);
         paused += hook.seconds();
+        interval_paused += hook.seconds();
         model.train();
-        interval.reset();
     };
     for (int64_t epoch = 0; result.steps < options.total_steps; ++epoch) {
         loader.set_epoch(epoch);
@@ -120,7 +121,7 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
 
             const bool last = result.steps == options.total_steps;
             if (options.log_every > 0 && (result.steps % options.log_every == 0 || last)) {
-                const double seconds = interval.seconds();
+                const double seconds = interval.seconds() - interval_paused;
                 const double elapsed = total.seconds() - paused;
                 StepStats stats{
                     result.steps,
@@ -141,6 +142,7 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
                 interval_loss = 0.0;
                 interval_correct = interval_images = interval_steps = 0;
                 interval.reset();
+                interval_paused = 0.0;
             }
             if (last) break;
         }
