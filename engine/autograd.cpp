@@ -106,7 +106,8 @@ void Tensor::backward(const Tensor& gradient) const {
     BG_CHECK(requires_grad(),
              "backward: the tensor does not require grad; was it computed "
              "from parameters outside a NoGradGuard?");
-    Tensor seed = gradient;
+    // A copy: gradients flowing back may be added into in place.
+    Tensor seed = gradient.defined() ? gradient.clone() : Tensor();
     if (!seed.defined()) {
         BG_CHECK(numel() == 1,
                  "backward: expected a one-element tensor (a loss) or an explicit "

@@ -88,6 +88,40 @@ T apply(BinaryOp op, T a, T b) {
     return T(0);
 }
 
+// Gradients of a ∘ b for operands of the output's shape: flat loops, and for addition the
+// incoming gradient itself. The two results never share storage, because the autograd engine
+// may later add into either of them in place.
+std::vector<Tensor> same_shape_backward(BinaryOp op, const Tensor& dy, bool need_a, bool need_b,
+                                        const Tensor& a, const Tensor& b) {
+    Tensor da, db;
+    if (op != BinaryOp::mul) {
+        if (need_a) da = dy;
+        if (need_b) db = op == BinaryOp::add ? (need_a ? dy.clone() : dy) : affine(dy, -1.0, 0.0);
+        return {da, db};
+    }
+    // d(a·b) = dy·b for a and dy·a for b.
+    const int64_t count = dy.numel();
+    dispatch(dy.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        const T* g = dy.data<T>();
+        if (need_a) {
+            da = Tensor::empty(dy.shape(), dy.dtype());
+            const T* vb = b.data<T>();
+            T* out = da.data<T>();
+            for (int64_t i = 0; i < count; ++i)
+                out[i] = g[i] * vb[i];
+        }
+        if (need_b) {
+            db = Tensor::empty(dy.shape(), dy.dtype());
+            const T* va = a.data<T>();
+            T* out = db.data<T>();
+            for (int64_t i = 0; i < count; ++i)
+                out[i] = g[i] * va[i];
+        }
+    });
+    return {da, db};
+}
+
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
     const char* name = op_name(op);
     BG_CHECK(a.defined() && b.defined(), name, ": expected two tensors, got an undefined one");
@@ -120,6 +154,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
     Tensor b_saved = op == BinaryOp::mul && need_a ? b.detach() : Tensor();
     const Shape a_shape = a.shape(), b_shape = b.shape();
     return record(name, y, {a, b}, [=](const Tensor& dy) {
+        if (same_shape) return same_shape_backward(op, dy, need_a, need_b, a_saved, b_saved);
         Tensor da = need_a ? Tensor::zeros(a_shape, dy.dtype()) : Tensor();
         Tensor db = need_b ? Tensor::zeros(b_shape, dy.dtype()) : Tensor();
         dispatch(dy.dtype(), [&](auto zero) {

@@ -2,7 +2,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <unordered_map>
+#include <vector>
 
 #include "engine/tensor_impl.h"
 
@@ -21,16 +24,68 @@ const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl) {
     return *impl;
 }
 
+// Keeps freed large blocks by size and hands them out again. A training step allocates the same
+// sizes step after step; reusing blocks spares the page faults and the kernel's zeroing of fresh
+// memory. At most kMaxCachedBytes stay cached; blocks under kMinCachedBytes go straight back to
+// malloc, which is fast for them.
+class BlockCache {
+public:
+    void* take(std::size_t bytes) {
+        if (bytes >= kMinCachedBytes) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto it = free_.find(bytes);
+            if (it != free_.end() && !it->second.empty()) {
+                void* block = it->second.back();
+                it->second.pop_back();
+                cached_ -= bytes;
+                return block;
+            }
+        }
+        void* block = std::aligned_alloc(kAlignment, bytes);
+        if (block == nullptr) throw std::bad_alloc();
+        return block;
+    }
+
+    void give(void* block, std::size_t bytes) {
+        if (bytes >= kMinCachedBytes) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (cached_ + bytes <= kMaxCachedBytes) {
+                free_[bytes].push_back(block);
+                cached_ += bytes;
+                return;
+            }
+        }
+        std::free(block);
+    }
+
+private:
+    static constexpr std::size_t kMinCachedBytes = std::size_t{1} << 16;
+    static constexpr std::size_t kMaxCachedBytes = std::size_t{1} << 30;
+
+    std::mutex mutex_;
+    std::unordered_map<std::size_t, std::vector<void*>> free_;  // by exact rounded size
+    std::size_t cached_ = 0;
+};
+
+// Never destroyed, so that tensors freed during static destruction still find it.
+BlockCache& block_cache() {
+    static BlockCache* cache = new BlockCache();
+    return *cache;
+}
+
+std::size_t rounded_bytes(std::size_t bytes) {
+    const std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+    return rounded == 0 ? kAlignment : rounded;
+}
+
 }  // namespace
 
 Storage::Storage(std::size_t bytes) : bytes_(bytes) {
-    std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-    data_ = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-    if (data_ == nullptr) throw std::bad_alloc();
+    data_ = block_cache().take(rounded_bytes(bytes));
 }
 
 Storage::~Storage() {
-    std::free(data_);
+    block_cache().give(data_, rounded_bytes(bytes_));
 }
 
 const char* dtype_name(DType dtype) {
