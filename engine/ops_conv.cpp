@@ -91,8 +91,13 @@ void col2im(const ConvGeometry& g, const T* cols, T* image) {
                     if (ih < 0 || ih >= g.height) continue;
                     T* out = image + (c * g.height + ih) * g.width - g.padding + kj;
                     const T* in = row + oh * g.out_w;
-                    for (int64_t ow = first; ow < last; ++ow)
-                        out[ow * g.stride] += in[ow];
+                    if (g.stride == 1) {
+                        for (int64_t ow = first; ow < last; ++ow)
+                            out[ow] += in[ow];
+                    } else {
+                        for (int64_t ow = first; ow < last; ++ow)
+                            out[ow * g.stride] += in[ow];
+                    }
                 }
             }
         }
