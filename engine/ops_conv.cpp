@@ -1,12 +1,14 @@
-// conv2d by im2col + GEMM, one image at a time, images split across threads.
-// For image n and group g (channels split into `groups` equal groups), with K = (C/groups)·kH·kW
-// and P = Ho·Wo:
-//   cols (K, P)      = im2col(x_n, channels of group g)
-//   y_n,g (O/g, P)   = W_g (O/g, K) · cols + b_g
-// and backward:
-//   dx_n,g = col2im(W_gᵀ (K, O/g) · dy_n,g (O/g, P))
-//   dW_g   = Σ_n dy_n,g · colsᵀ      (O/g, K)
-//   db     = Σ_n Σ_p dy_n
+// conv2d by im2col + GEMM. Consecutive images are packed side by side into one im2col buffer,
+// enough of them that each GEMM has at least kMinColumns columns (small late-stage feature
+// maps would otherwise give GEMMs too narrow to run fast); such image blocks are what threads
+// take. For a block of B images and group g (channels split into `groups` equal groups), with
+// K = (C/groups)·kH·kW and P = Ho·Wo:
+//   cols (K, B·P)       = im2col of the B images, channels of group g
+//   y_g (O/g, B·P)      = W_g (O/g, K) · cols + b_g,   scattered back to (B, O, Ho, Wo)
+// and backward, with dy gathered the same way:
+//   dx_g = col2im(W_gᵀ (K, O/g) · dy_g (O/g, B·P))
+//   dW_g = Σ_blocks dy_g · colsᵀ      (O/g, K)
+//   db   = Σ_n Σ_p dy_n
 // Dilation is not supported.
 #include <algorithm>
 #include <vector>
@@ -24,6 +26,8 @@ namespace {
 
 // Fixed partition of the batch for the weight-gradient sum (see conv2d's backward).
 constexpr int64_t kGradientChunks = 8;
+// Images are packed into one GEMM until it has this many columns.
+constexpr int64_t kMinColumns = 1024;
 
 struct ConvGeometry {
     int64_t channels, height, width;  // input C, H, W
@@ -43,15 +47,15 @@ inline void valid_columns(const ConvGeometry& g, int64_t kj, int64_t& first, int
     last = std::clamp<int64_t>(last, first, g.out_w);
 }
 
-// cols (K, P) from one image (C, H, W); zero where the window leaves the image. Rows of cols
-// are filled a contiguous run at a time: the interior of each output row is a plain copy
-// (a strided one when stride > 1), only the padded ends are zero.
+// cols (K, P) from one image (C, H, W), rows `ld` apart; zero where the window leaves the image.
+// Rows of cols are filled a contiguous run at a time: the interior of each output row is a
+// plain copy (a strided one when stride > 1), only the padded ends are zero.
 template <typename T>
-void im2col(const ConvGeometry& g, const T* image, T* cols) {
+void im2col(const ConvGeometry& g, const T* image, T* cols, int64_t ld) {
     for (int64_t c = 0; c < g.channels; ++c) {
         for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
             for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
-                T* row = cols + ((c * g.kernel_h + ki) * g.kernel_w + kj) * g.pixels();
+                T* row = cols + ((c * g.kernel_h + ki) * g.kernel_w + kj) * ld;
                 int64_t first, last;
                 valid_columns(g, kj, first, last);
                 for (int64_t oh = 0; oh < g.out_h; ++oh) {
@@ -76,14 +80,15 @@ void im2col(const ConvGeometry& g, const T* image, T* cols) {
     }
 }
 
-// Adds cols (K, P) back into one image gradient (C, H, W): the adjoint of im2col.
+// Adds cols (K, P), rows `ld` apart, back into one image gradient (C, H, W): the adjoint of
+// im2col.
 template <typename T>
-void col2im(const ConvGeometry& g, const T* cols, T* image) {
+void col2im(const ConvGeometry& g, const T* cols, int64_t ld, T* image) {
     std::fill(image, image + g.channels * g.height * g.width, T(0));
     for (int64_t c = 0; c < g.channels; ++c) {
         for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
             for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
-                const T* row = cols + ((c * g.kernel_h + ki) * g.kernel_w + kj) * g.pixels();
+                const T* row = cols + ((c * g.kernel_h + ki) * g.kernel_w + kj) * ld;
                 int64_t first, last;
                 valid_columns(g, kj, first, last);
                 for (int64_t oh = 0; oh < g.out_h; ++oh) {
@@ -140,6 +145,11 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
     const int64_t image_size = group_size * groups;
 
     count_macs(batch * out_channels * P * K);
+    // Images per GEMM: enough for kMinColumns columns, and at most what a gradient chunk holds.
+    const int64_t chunks = std::min<int64_t>(batch, kGradientChunks);
+    const int64_t block = std::clamp<int64_t>((kMinColumns + P - 1) / P, 1, batch / chunks);
+    const int64_t blocks = (batch + block - 1) / block;
+
     Tensor y = Tensor::empty({batch, out_channels, g.out_h, g.out_w}, x.dtype());
     dispatch(x.dtype(), [&](auto zero) {
         using T = decltype(zero);
@@ -149,19 +159,30 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
         T* yd = y.data<T>();
 #pragma omp parallel
         {
-            std::vector<T> cols(K * P);  // this thread's im2col buffer
+            std::vector<T> cols(K * block * P);         // this thread's im2col buffer
+            std::vector<T> out(group_out * block * P);  // one group's outputs for the block
 #pragma omp for schedule(dynamic, 1)
-            for (int64_t n = 0; n < batch; ++n) {
-                T* yn = yd + n * out_channels * P;
-                if (bd != nullptr) {
-                    for (int64_t o = 0; o < out_channels; ++o) {
-                        std::fill_n(yn + o * P, P, bd[o]);
-                    }
-                }
+            for (int64_t b = 0; b < blocks; ++b) {
+                const int64_t first = b * block, count = std::min(block, batch - first);
+                const int64_t ld = count * P;
                 for (int64_t grp = 0; grp < groups; ++grp) {
-                    im2col(g, xd + n * image_size + grp * group_size, cols.data());
-                    gemm<T>(false, false, group_out, P, K, wd + grp * group_out * K, cols.data(),
-                            yn + grp * group_out * P, bd != nullptr);
+                    for (int64_t i = 0; i < count; ++i) {
+                        im2col(g, xd + (first + i) * image_size + grp * group_size,
+                               cols.data() + i * P, ld);
+                    }
+                    gemm<T>(false, false, group_out, ld, K, wd + grp * group_out * K, cols.data(),
+                            out.data(), false);
+                    // (O/g, B·P) -> (B, O, P), adding the bias.
+                    for (int64_t i = 0; i < count; ++i) {
+                        for (int64_t o = 0; o < group_out; ++o) {
+                            const int64_t channel = grp * group_out + o;
+                            const T shift = bd != nullptr ? bd[channel] : T(0);
+                            const T* from = out.data() + o * ld + i * P;
+                            T* to = yd + ((first + i) * out_channels + channel) * P;
+                            for (int64_t p = 0; p < P; ++p)
+                                to[p] = from[p] + shift;
+                        }
+                    }
                 }
             }
         }
@@ -183,33 +204,48 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
             // the thread count; each chunk sums its images into its own buffer, and the chunks
             // are added in order below. Threads take chunks as they free up (a slow core does
             // less), and the result does not depend on which thread took which chunk.
-            const int64_t chunks = std::min<int64_t>(batch, kGradientChunks);
             std::vector<std::vector<T>> dw_parts(need_w ? chunks : 0);
 #pragma omp parallel
             {
-                std::vector<T> cols(K * P);
+                std::vector<T> cols(K * block * P);
+                std::vector<T> grad(group_out * block * P);  // dy of one group, (O/g, B·P)
 #pragma omp for schedule(dynamic, 1)
                 for (int64_t chunk = 0; chunk < chunks; ++chunk) {
-                    T* dw_part = nullptr;
-                    if (need_w) {
-                        dw_parts[chunk].assign(out_channels * K, T(0));
-                        dw_part = dw_parts[chunk].data();
-                    }
-                    for (int64_t n = batch * chunk / chunks; n < batch * (chunk + 1) / chunks;
-                         ++n) {
+                    if (need_w) dw_parts[chunk].assign(out_channels * K, T(0));
+                    const int64_t chunk_end = batch * (chunk + 1) / chunks;
+                    for (int64_t first = batch * chunk / chunks; first < chunk_end;
+                         first += block) {
+                        const int64_t count = std::min(block, chunk_end - first);
+                        const int64_t ld = count * P;
                         for (int64_t grp = 0; grp < groups; ++grp) {
-                            const T* dyg = g_out + (n * out_channels + grp * group_out) * P;
-                            const int64_t offset = n * image_size + grp * group_size;
+                            // (B, O, P) -> (O/g, B·P) for this group.
+                            for (int64_t i = 0; i < count; ++i) {
+                                for (int64_t o = 0; o < group_out; ++o) {
+                                    const T* from =
+                                        g_out +
+                                        ((first + i) * out_channels + grp * group_out + o) * P;
+                                    std::copy(from, from + P, grad.data() + o * ld + i * P);
+                                }
+                            }
                             if (need_w) {
-                                im2col(g, x_saved.data<T>() + offset, cols.data());
-                                gemm<T>(false, true, group_out, K, P, dyg, cols.data(),
-                                        dw_part + grp * group_out * K, true);
+                                for (int64_t i = 0; i < count; ++i) {
+                                    im2col(g,
+                                           x_saved.data<T>() + (first + i) * image_size +
+                                               grp * group_size,
+                                           cols.data() + i * P, ld);
+                                }
+                                gemm<T>(false, true, group_out, K, ld, grad.data(), cols.data(),
+                                        dw_parts[chunk].data() + grp * group_out * K, true);
                             }
                             if (need_x) {
-                                gemm<T>(true, false, K, P, group_out,
-                                        w_saved.data<T>() + grp * group_out * K, dyg, cols.data(),
-                                        false);
-                                col2im(g, cols.data(), dx.data<T>() + offset);
+                                gemm<T>(true, false, K, ld, group_out,
+                                        w_saved.data<T>() + grp * group_out * K, grad.data(),
+                                        cols.data(), false);
+                                for (int64_t i = 0; i < count; ++i) {
+                                    col2im(
+                                        g, cols.data() + i * P, ld,
+                                        dx.data<T>() + (first + i) * image_size + grp * group_size);
+                                }
                             }
                         }
                     }
