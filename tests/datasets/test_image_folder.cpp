@@ -13,6 +13,7 @@
 
 #include "datasets/image_folder.h"
 #include "engine/check.h"
+#include "temp_dir.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wall"
@@ -32,33 +33,7 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
-public:
-    TempDir() {
-        std::random_device entropy;
-        path_ = fs::temp_directory_path() / ("budgetgrad_test_image_folder_" +
-                                             std::to_string(entropy()) + std::to_string(entropy()));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    // The path of `name` below the directory, creating its parent folders.
-    std::string file(const std::string& name) const {
-        const fs::path path = path_ / name;
-        fs::create_directories(path.parent_path());
-        return path.string();
-    }
-    std::string str() const { return path_.string(); }
-
-private:
-    fs::path path_;
-};
+using budgetgrad::testing::TempDir;
 
 constexpr int kQuality = 95;  // JPEG quality for the lossy test files
 
@@ -122,44 +97,44 @@ const std::vector<float> kHalf1 = {0.5f};
 TEST_CASE("read_image decodes PNG and BMP exactly, in CHW order") {
     TempDir dir;
     const Bytes rgb = pattern(4, 4, 3, /*salt=*/7);
-    write_png(dir.file("a.png"), 4, 4, 3, rgb);
-    write_bmp(dir.file("a.bmp"), 4, 4, 3, rgb);
-    CHECK(budgetgrad::read_image(dir.file("a.png"), 3, 4) == to_chw(rgb, 16, 3));
-    CHECK(budgetgrad::read_image(dir.file("a.bmp"), 3, 4) == to_chw(rgb, 16, 3));
+    write_png(dir.nested_file("a.png"), 4, 4, 3, rgb);
+    write_bmp(dir.nested_file("a.bmp"), 4, 4, 3, rgb);
+    CHECK(budgetgrad::read_image(dir.nested_file("a.png"), 3, 4) == to_chw(rgb, 16, 3));
+    CHECK(budgetgrad::read_image(dir.nested_file("a.bmp"), 3, 4) == to_chw(rgb, 16, 3));
 }
 
 TEST_CASE("read_image converts channels: grey to RGB, RGB to luma, alpha dropped") {
     TempDir dir;
     const Bytes grey = pattern(4, 4, 1, /*salt=*/3);
-    write_png(dir.file("grey.png"), 4, 4, 1, grey);
+    write_png(dir.nested_file("grey.png"), 4, 4, 1, grey);
     // Grey replicated into R, G and B.
-    const Bytes as_rgb = budgetgrad::read_image(dir.file("grey.png"), 3, 4);
+    const Bytes as_rgb = budgetgrad::read_image(dir.nested_file("grey.png"), 3, 4);
     REQUIRE(as_rgb.size() == 48);
     for (int i = 0; i < 16; ++i) {
         CHECK(as_rgb[std::size_t(i)] == grey[std::size_t(i)]);
         CHECK(as_rgb[std::size_t(16 + i)] == grey[std::size_t(i)]);
         CHECK(as_rgb[std::size_t(32 + i)] == grey[std::size_t(i)]);
     }
-    CHECK(budgetgrad::read_image(dir.file("grey.png"), 1, 4) == grey);
+    CHECK(budgetgrad::read_image(dir.nested_file("grey.png"), 1, 4) == grey);
 
     // RGB to grey with the rounded BT.601 weights; e.g. (255, 0, 0) -> 76, (0, 0, 255) -> 29.
     const Bytes rgb = pattern(4, 4, 3, /*salt=*/200);
-    write_png(dir.file("rgb.png"), 4, 4, 3, rgb);
-    const Bytes as_grey = budgetgrad::read_image(dir.file("rgb.png"), 1, 4);
+    write_png(dir.nested_file("rgb.png"), 4, 4, 3, rgb);
+    const Bytes as_grey = budgetgrad::read_image(dir.nested_file("rgb.png"), 1, 4);
     REQUIRE(as_grey.size() == 16);
     for (int i = 0; i < 16; ++i) {
         const uint8_t* p = rgb.data() + i * 3;
         CHECK(as_grey[std::size_t(i)] == luma(p[0], p[1], p[2]));
     }
-    write_png(dir.file("red.png"), 1, 1, 3, {255, 0, 0});
-    write_png(dir.file("blue.png"), 1, 1, 3, {0, 0, 255});
-    CHECK(budgetgrad::read_image(dir.file("red.png"), 1, 1) == Bytes{76});
-    CHECK(budgetgrad::read_image(dir.file("blue.png"), 1, 1) == Bytes{29});
+    write_png(dir.nested_file("red.png"), 1, 1, 3, {255, 0, 0});
+    write_png(dir.nested_file("blue.png"), 1, 1, 3, {0, 0, 255});
+    CHECK(budgetgrad::read_image(dir.nested_file("red.png"), 1, 1) == Bytes{76});
+    CHECK(budgetgrad::read_image(dir.nested_file("blue.png"), 1, 1) == Bytes{29});
 
     // RGBA: the colour is kept as it is, the alpha (here 0, fully transparent) ignored.
     const Bytes rgba = pattern(4, 4, 4, /*salt=*/90);
-    write_png(dir.file("rgba.png"), 4, 4, 4, rgba);
-    const Bytes without_alpha = budgetgrad::read_image(dir.file("rgba.png"), 3, 4);
+    write_png(dir.nested_file("rgba.png"), 4, 4, 4, rgba);
+    const Bytes without_alpha = budgetgrad::read_image(dir.nested_file("rgba.png"), 3, 4);
     for (int i = 0; i < 16; ++i) {
         for (int c = 0; c < 3; ++c)
             CHECK(without_alpha[std::size_t(c * 16 + i)] == rgba[std::size_t(i * 4 + c)]);
@@ -169,8 +144,8 @@ TEST_CASE("read_image converts channels: grey to RGB, RGB to luma, alpha dropped
 TEST_CASE("read_image resizes an odd-size image to the square side") {
     TempDir dir;
     // A constant image stays constant (the filter weights sum to one).
-    write_png(dir.file("odd.png"), 7, 5, 3, solid(7, 5, {10, 120, 250}));
-    const Bytes small = budgetgrad::read_image(dir.file("odd.png"), 3, 4);
+    write_png(dir.nested_file("odd.png"), 7, 5, 3, solid(7, 5, {10, 120, 250}));
+    const Bytes small = budgetgrad::read_image(dir.nested_file("odd.png"), 3, 4);
     REQUIRE(small.size() == 48);
     for (int i = 0; i < 16; ++i) {
         CHECK(small[std::size_t(i)] == 10);
@@ -184,8 +159,8 @@ TEST_CASE("read_image resizes an odd-size image to the square side") {
         for (int x = 0; x < 5; ++x)
             ramp.push_back(uint8_t(x * 60));  // 0, 60, 120, 180, 240
     }
-    write_png(dir.file("ramp.png"), 5, 3, 1, ramp);
-    const Bytes big = budgetgrad::read_image(dir.file("ramp.png"), 1, 9);
+    write_png(dir.nested_file("ramp.png"), 5, 3, 1, ramp);
+    const Bytes big = budgetgrad::read_image(dir.nested_file("ramp.png"), 1, 9);
     REQUIRE(big.size() == 81);
     for (int y = 0; y < 9; ++y) {
         for (int x = 1; x < 9; ++x)
@@ -197,8 +172,8 @@ TEST_CASE("read_image resizes an odd-size image to the square side") {
 
 TEST_CASE("read_image decodes JPEG within the codec's error") {
     TempDir dir;
-    write_jpg(dir.file("flat.jpg"), 8, 8, 3, solid(8, 8, {200, 100, 50}));
-    const Bytes pixels = budgetgrad::read_image(dir.file("flat.jpg"), 3, 8);
+    write_jpg(dir.nested_file("flat.jpg"), 8, 8, 3, solid(8, 8, {200, 100, 50}));
+    const Bytes pixels = budgetgrad::read_image(dir.nested_file("flat.jpg"), 3, 8);
     REQUIRE(pixels.size() == 192);
     const int expected[3] = {200, 100, 50};
     for (int c = 0; c < 3; ++c) {
@@ -209,7 +184,7 @@ TEST_CASE("read_image decodes JPEG within the codec's error") {
 
 TEST_CASE("read_image names a file it cannot decode") {
     TempDir dir;
-    const std::string text = dir.file("notes.txt");
+    const std::string text = dir.nested_file("notes.txt");
     write_text(text, "not an image\n");
     CHECK_THROWS_WITH_AS(budgetgrad::read_image(text, 3, 4),
                          ("read_image: " + text +
@@ -219,38 +194,38 @@ TEST_CASE("read_image names a file it cannot decode") {
                          Error);
 
     // A PNG cut after 40 bytes.
-    write_png(dir.file("whole.png"), 16, 16, 3, pattern(16, 16, 3, 0));
-    std::ifstream in(dir.file("whole.png"), std::ios::binary);
+    write_png(dir.nested_file("whole.png"), 16, 16, 3, pattern(16, 16, 3, 0));
+    std::ifstream in(dir.nested_file("whole.png"), std::ios::binary);
     std::string head(40, '\0');
     in.read(head.data(), 40);
-    write_text(dir.file("cut.png"), head);
-    CHECK_THROWS_WITH_AS(budgetgrad::read_image(dir.file("cut.png"), 3, 4),
-                         doctest::Contains(("read_image: " + dir.file("cut.png") +
+    write_text(dir.nested_file("cut.png"), head);
+    CHECK_THROWS_WITH_AS(budgetgrad::read_image(dir.nested_file("cut.png"), 3, 4),
+                         doctest::Contains(("read_image: " + dir.nested_file("cut.png") +
                                             ": expected a PNG, JPEG or BMP image, got a file "
                                             "stb_image cannot decode (")
                                                .c_str()),
                          Error);
 
-    CHECK_THROWS_WITH_AS(budgetgrad::read_image(dir.file("nope.png"), 3, 4),
-                         ("read_image: " + dir.file("nope.png") +
+    CHECK_THROWS_WITH_AS(budgetgrad::read_image(dir.nested_file("nope.png"), 3, 4),
+                         ("read_image: " + dir.nested_file("nope.png") +
                           ": expected an existing image file, got no such file")
                              .c_str(),
                          Error);
-    CHECK_THROWS_WITH_AS(budgetgrad::read_image(dir.file("whole.png"), 2, 4),
+    CHECK_THROWS_WITH_AS(budgetgrad::read_image(dir.nested_file("whole.png"), 2, 4),
                          doctest::Contains("expected channels 1 (grey) or 3 (RGB), got 2"), Error);
-    CHECK_THROWS_WITH_AS(budgetgrad::read_image(dir.file("whole.png"), 3, 0),
+    CHECK_THROWS_WITH_AS(budgetgrad::read_image(dir.nested_file("whole.png"), 3, 0),
                          doctest::Contains("expected image_size in [1, 4096], got 0"), Error);
 }
 
 TEST_CASE("ImageFolderDataset numbers classes by sorted folder name and normalizes") {
     TempDir dir;
     // Classes written out of order: ant = 0, bee = 1, cat = 2.
-    write_png(dir.file("cat/z.png"), 7, 5, 3, solid(7, 5, {255, 0, 255}));  // resized to 4x4
-    write_jpg(dir.file("cat/a.jpg"), 4, 4, 3, solid(4, 4, {128, 128, 128}));
-    write_png(dir.file("ant/only.png"), 4, 4, 3, pattern(4, 4, 3, 1));
-    write_png(dir.file("bee/grey.png"), 4, 4, 1, pattern(4, 4, 1, 2));  // grey, replicated
-    write_bmp(dir.file("bee/b.bmp"), 4, 4, 3, pattern(4, 4, 3, 5));
-    write_text(dir.file("README.txt"), "files directly in the root are ignored\n");
+    write_png(dir.nested_file("cat/z.png"), 7, 5, 3, solid(7, 5, {255, 0, 255}));  // resized to 4x4
+    write_jpg(dir.nested_file("cat/a.jpg"), 4, 4, 3, solid(4, 4, {128, 128, 128}));
+    write_png(dir.nested_file("ant/only.png"), 4, 4, 3, pattern(4, 4, 3, 1));
+    write_png(dir.nested_file("bee/grey.png"), 4, 4, 1, pattern(4, 4, 1, 2));  // grey, replicated
+    write_bmp(dir.nested_file("bee/b.bmp"), 4, 4, 3, pattern(4, 4, 3, 5));
+    write_text(dir.nested_file("README.txt"), "files directly in the root are ignored\n");
 
     const ImageFolderDataset dataset(dir.str(), 3, 4, kHalf3, kHalf3);
     CHECK(dataset.class_names() == std::vector<std::string>{"ant", "bee", "cat"});
@@ -259,9 +234,9 @@ TEST_CASE("ImageFolderDataset numbers classes by sorted folder name and normaliz
     CHECK(dataset.example_shape() == budgetgrad::Shape{3, 4, 4});
     CHECK(dataset.labels() == std::vector<int64_t>{0, 1, 1, 2, 2});
     // Files in sorted order within a class.
-    CHECK(dataset.paths()[1] == dir.file("bee/b.bmp"));
-    CHECK(dataset.paths()[2] == dir.file("bee/grey.png"));
-    CHECK(dataset.paths()[3] == dir.file("cat/a.jpg"));
+    CHECK(dataset.paths()[1] == dir.nested_file("bee/b.bmp"));
+    CHECK(dataset.paths()[2] == dir.nested_file("bee/grey.png"));
+    CHECK(dataset.paths()[3] == dir.nested_file("cat/a.jpg"));
 
     std::vector<float> out(48);
     for (int64_t i = 0; i < dataset.size(); ++i) {
@@ -287,11 +262,11 @@ TEST_CASE("ImageFolderDataset numbers classes by sorted folder name and normaliz
 
 TEST_CASE("ImageFolderDataset refuses a non-image file and names it") {
     TempDir dir;
-    write_png(dir.file("a/one.png"), 4, 4, 3, pattern(4, 4, 3, 0));
-    write_png(dir.file("b/two.png"), 4, 4, 3, pattern(4, 4, 3, 1));
-    write_text(dir.file("b/labels.csv"), "id,label\n1,b\n");
+    write_png(dir.nested_file("a/one.png"), 4, 4, 3, pattern(4, 4, 3, 0));
+    write_png(dir.nested_file("b/two.png"), 4, 4, 3, pattern(4, 4, 3, 1));
+    write_text(dir.nested_file("b/labels.csv"), "id,label\n1,b\n");
     CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.str(), 3, 4, kHalf3, kHalf3),
-                         ("read_image: " + dir.file("b/labels.csv") +
+                         ("read_image: " + dir.nested_file("b/labels.csv") +
                           ": expected a PNG, JPEG or BMP image, got a file stb_image cannot "
                           "decode (unknown image type)")
                              .c_str(),
@@ -300,63 +275,63 @@ TEST_CASE("ImageFolderDataset refuses a non-image file and names it") {
 
 TEST_CASE("ImageFolderDataset refuses bad folder layouts and arguments") {
     TempDir dir;
-    CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.file("missing"), 3, 4, kHalf3, kHalf3),
+    CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.nested_file("missing"), 3, 4, kHalf3, kHalf3),
                          ("ImageFolderDataset: expected a directory with one sub-folder of images "
                           "per class, got no directory " +
-                          dir.file("missing"))
+                          dir.nested_file("missing"))
                              .c_str(),
                          Error);
-    write_text(dir.file("root/loose.png"), "x");
-    CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.file("root"), 3, 4, kHalf3, kHalf3),
+    write_text(dir.nested_file("root/loose.png"), "x");
+    CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.nested_file("root"), 3, 4, kHalf3, kHalf3),
                          ("ImageFolderDataset: expected one sub-folder per class in " +
-                          dir.file("root") + ", got no sub-folder")
+                          dir.nested_file("root") + ", got no sub-folder")
                              .c_str(),
                          Error);
 
-    write_png(dir.file("root/full/x.png"), 4, 4, 3, pattern(4, 4, 3, 0));
-    fs::create_directories(dir.file("root/empty"));
-    CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.file("root"), 3, 4, kHalf3, kHalf3),
+    write_png(dir.nested_file("root/full/x.png"), 4, 4, 3, pattern(4, 4, 3, 0));
+    fs::create_directories(dir.nested_file("root/empty"));
+    CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.nested_file("root"), 3, 4, kHalf3, kHalf3),
                          ("ImageFolderDataset: expected at least one image in class folder " +
-                          dir.file("root/empty") + ", got an empty folder")
+                          dir.nested_file("root/empty") + ", got an empty folder")
                              .c_str(),
                          Error);
-    fs::remove(dir.file("root/empty"));
+    fs::remove(dir.nested_file("root/empty"));
 
-    fs::create_directories(dir.file("root/full/nested"));
-    CHECK_THROWS_WITH_AS(
-        ImageFolderDataset(dir.file("root"), 3, 4, kHalf3, kHalf3),
-        ("ImageFolderDataset: expected only image files in class folder " + dir.file("root/full") +
-         ", got the sub-folder " + dir.file("root/full/nested"))
-            .c_str(),
-        Error);
-    fs::remove(dir.file("root/full/nested"));
+    fs::create_directories(dir.nested_file("root/full/nested"));
+    CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.nested_file("root"), 3, 4, kHalf3, kHalf3),
+                         ("ImageFolderDataset: expected only image files in class folder " +
+                          dir.nested_file("root/full") + ", got the sub-folder " +
+                          dir.nested_file("root/full/nested"))
+                             .c_str(),
+                         Error);
+    fs::remove(dir.nested_file("root/full/nested"));
 
-    CHECK(ImageFolderDataset(dir.file("root"), 3, 4, kHalf3, kHalf3).size() == 1);
-    CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.file("root"), 3, 4, kHalf1, kHalf1),
+    CHECK(ImageFolderDataset(dir.nested_file("root"), 3, 4, kHalf3, kHalf3).size() == 1);
+    CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.nested_file("root"), 3, 4, kHalf1, kHalf1),
                          "ImageFolderDataset: expected one mean and one std per channel (3), got "
                          "1 means and 1 stds",
                          Error);
     CHECK_THROWS_WITH_AS(
-        ImageFolderDataset(dir.file("root"), 1, 4, kHalf1, std::vector<float>{0.0f}),
+        ImageFolderDataset(dir.nested_file("root"), 1, 4, kHalf1, std::vector<float>{0.0f}),
         "ImageFolderDataset: expected finite means and positive finite stds, "
         "got mean 0.5 and std 0 for channel 0",
         Error);
-    CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.file("root"), 4, 4, kHalf3, kHalf3),
+    CHECK_THROWS_WITH_AS(ImageFolderDataset(dir.nested_file("root"), 4, 4, kHalf3, kHalf3),
                          "ImageFolderDataset: expected channels 1 (grey) or 3 (RGB), got 4", Error);
 }
 
 TEST_CASE("load_image returns a normalized (C, S, S) tensor") {
     TempDir dir;
-    write_png(dir.file("x.png"), 6, 3, 3, solid(6, 3, {255, 0, 51}));
+    write_png(dir.nested_file("x.png"), 6, 3, 3, solid(6, 3, {255, 0, 51}));
     const budgetgrad::Tensor image =
-        budgetgrad::load_image(dir.file("x.png"), 3, 5, std::vector<float>{0.5f, 0.5f, 0.2f},
+        budgetgrad::load_image(dir.nested_file("x.png"), 3, 5, std::vector<float>{0.5f, 0.5f, 0.2f},
                                std::vector<float>{0.5f, 0.25f, 0.5f});
     CHECK(image.shape() == budgetgrad::Shape{3, 5, 5});
     CHECK(image.at(0) == doctest::Approx(1.0));    // (1 - 0.5) / 0.5
     CHECK(image.at(25) == doctest::Approx(-2.0));  // (0 - 0.5) / 0.25
     CHECK(image.at(74) == doctest::Approx(0.0));   // (0.2 - 0.2) / 0.5
-    CHECK_THROWS_WITH_AS(budgetgrad::load_image(dir.file("x.png"), 1, 5, kHalf3, kHalf3),
-                         ("load_image: " + dir.file("x.png") +
+    CHECK_THROWS_WITH_AS(budgetgrad::load_image(dir.nested_file("x.png"), 1, 5, kHalf3, kHalf3),
+                         ("load_image: " + dir.nested_file("x.png") +
                           ": expected one mean and one std per channel (1), got 3 means and 3 "
                           "stds")
                              .c_str(),

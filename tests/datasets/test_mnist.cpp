@@ -13,6 +13,7 @@
 
 #include "datasets/mnist.h"
 #include "engine/check.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 using budgetgrad::Error;
@@ -24,28 +25,7 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
-public:
-    TempDir() {
-        std::random_device entropy;
-        path_ = fs::temp_directory_path() /
-                ("budgetgrad_test_mnist_" + std::to_string(entropy()) + std::to_string(entropy()));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-    std::string str() const { return path_.string(); }
-
-private:
-    fs::path path_;
-};
+using budgetgrad::testing::TempDir;
 
 void append_u32(Bytes& out, uint32_t value) {
     for (int shift = 24; shift >= 0; shift -= 8)

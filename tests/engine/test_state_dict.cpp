@@ -22,6 +22,7 @@
 #include "engine/check.h"
 #include "engine/state_dict.h"
 #include "engine/tensor.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 namespace bg = budgetgrad;
@@ -38,36 +39,7 @@ constexpr uint8_t kKindInteger = 1;
 constexpr uint8_t kKindText = 3;
 constexpr uint8_t kFloat32 = 0;
 
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
-public:
-    TempDir() {
-        std::random_device entropy;
-        path_ = fs::temp_directory_path() / ("budgetgrad_test_state_dict_" +
-                                             std::to_string(entropy()) + std::to_string(entropy()));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-    // Names of everything in the folder, sorted.
-    std::vector<std::string> listing() const {
-        std::vector<std::string> names;
-        for (const auto& entry : fs::directory_iterator(path_))
-            names.push_back(entry.path().filename().string());
-        std::sort(names.begin(), names.end());
-        return names;
-    }
-
-private:
-    fs::path path_;
-};
+using budgetgrad::testing::TempDir;
 
 Bytes read_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

@@ -11,18 +11,13 @@
 #include "engine/random.h"
 #include "layers/zoo.h"
 #include "optim/schedule.h"
+#include "temp_dir.h"
 #include "train/checkpoint.h"
 
 namespace bg = budgetgrad;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path scratch_dir() {
-    fs::path dir = fs::temp_directory_path() / "budgetgrad_test_checkpoint";
-    fs::create_directories(dir);
-    return dir;
-}
 
 // A few SGD steps of lenet5 on fixed random data, so that momentum buffers exist.
 void train_steps(bg::Module& model, bg::Optimizer& optimizer, bg::LRScheduler& schedule,
@@ -55,7 +50,8 @@ const bg::CheckpointInfo kInfo{"lenet5", {1, 28, 28}, {"zero", "one"}, {0.1307},
 }  // namespace
 
 TEST_CASE("checkpoint: a whole training state round-trips bit for bit") {
-    const std::string path = (scratch_dir() / "roundtrip.ckpt").string();
+    const bg::testing::TempDir scratch;
+    const std::string path = scratch.file("roundtrip.ckpt");
     bg::manual_seed(1);
     auto model = bg::make_model("lenet5");
     bg::SGD sgd(model->parameters(), {.lr = 0.05, .momentum = 0.9, .nesterov = true});
@@ -84,7 +80,8 @@ TEST_CASE("checkpoint: a whole training state round-trips bit for bit") {
 }
 
 TEST_CASE("checkpoint: damaged, truncated and foreign files are refused") {
-    const fs::path dir = scratch_dir();
+    const bg::testing::TempDir scratch;
+    const fs::path dir = scratch.path();
     const std::string good = (dir / "good.ckpt").string();
     bg::manual_seed(2);
     auto model = bg::make_model("lenet5");

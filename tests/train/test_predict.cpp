@@ -13,6 +13,7 @@
 #include "engine/random.h"
 #include "layers/zoo.h"
 #include "optim/schedule.h"
+#include "temp_dir.h"
 #include "train/checkpoint.h"
 #include "train/predictor.h"
 #include "train/trainer.h"
@@ -35,8 +36,8 @@ TEST_CASE("predict: a checkpoint from a short run classifies PNG files of test d
     const std::string dir = bg::testing::data_dir() + "/mnist";
     REQUIRE_MESSAGE(fs::is_directory(dir), "MNIST is missing from ", dir,
                     ": run scripts/get_data.sh mnist (or set BUDGETGRAD_DATA_DIR)");
-    const fs::path scratch = fs::temp_directory_path() / "budgetgrad_test_predict";
-    fs::create_directories(scratch);
+    const bg::testing::TempDir temp;
+    const fs::path& scratch = temp.path();
 
     bg::manual_seed(0);
     auto train = std::make_shared<bg::MnistDataset>(dir, bg::MnistSplit::train);
