@@ -27,11 +27,12 @@ namespace {
 constexpr int64_t kEvalBatchSize = 500;
 constexpr int kMaxThreads = 256;
 
-// Appends one row per progress line; a row's test accuracy is filled in when an evaluation
-// follows it, so rows are written one line late.
+// Appends one row per progress line, and one per evaluation. An evaluation right after a
+// progress line's step fills that row's test accuracy (so rows are written one line late);
+// one at another step gets a row of its own with the training fields left empty.
 class CsvLog {
 public:
-    explicit CsvLog(const std::string& path) : path_(path) {
+    explicit CsvLog(const std::string& path) {
         if (path.empty()) return;
         file_ = std::fopen(path.c_str(), "w");
         if (file_ == nullptr) {
@@ -53,27 +54,39 @@ public:
         if (file_ == nullptr) return;
         flush_pending();
         pending_ =
-            fmt::format("{},{},{:.6f},{:.6e},{:.6f},", s.step, s.epoch, s.loss, s.lr, s.accuracy);
-        pending_elapsed_ = s.elapsed_seconds;
+            Row{s.step, s.epoch, fmt::format("{:.6f},{:.6e},{:.6f}", s.loss, s.lr, s.accuracy),
+                std::nullopt, s.elapsed_seconds};
     }
 
-    void test_accuracy(double accuracy) { pending_test_ = accuracy; }
+    // elapsed: training seconds so far, for a row of its own.
+    void test_accuracy(int64_t step, int64_t epoch, double accuracy, double elapsed) {
+        if (file_ == nullptr) return;
+        if (!pending_ || pending_->step != step) {
+            flush_pending();
+            pending_ = Row{step, epoch, ",,", std::nullopt, elapsed};
+        }
+        pending_->test_accuracy = accuracy;
+    }
 
 private:
+    struct Row {
+        int64_t step, epoch;
+        std::string training;  // loss, lr, train accuracy
+        std::optional<double> test_accuracy;
+        double elapsed;
+    };
+
     void flush_pending() {
-        if (pending_.empty()) return;
-        const std::string test = pending_test_ ? fmt::format("{:.6f}", *pending_test_) : "";
-        fmt::print(file_, "{}{},{:.3f}\n", pending_, test, pending_elapsed_);
+        if (!pending_) return;
+        const Row& r = *pending_;
+        const std::string test = r.test_accuracy ? fmt::format("{:.6f}", *r.test_accuracy) : "";
+        fmt::print(file_, "{},{},{},{},{:.3f}\n", r.step, r.epoch, r.training, test, r.elapsed);
         std::fflush(file_);
-        pending_.clear();
-        pending_test_.reset();
+        pending_.reset();
     }
 
-    std::string path_;
     std::FILE* file_ = nullptr;
-    std::string pending_;
-    std::optional<double> pending_test_;
-    double pending_elapsed_ = 0.0;
+    std::optional<Row> pending_;
 };
 
 // Fails now, not after the budget is spent, when `path` cannot be written.
@@ -218,7 +231,7 @@ double run_training(const std::string& program, const RunConfig& config, const R
         last_eval_step = step;
         const double seconds = watch.seconds();
         eval_seconds += seconds;
-        csv.test_accuracy(last_eval.accuracy);
+        csv.test_accuracy(step, epoch, last_eval.accuracy, clock.seconds() - eval_seconds);
         fmt::print("eval epoch {} | step {}/{} | test loss {:.4f} | test acc {:6.2f}% | {:.1f} s\n",
                    epoch, step, total_steps, last_eval.loss, 100.0 * last_eval.accuracy, seconds);
         std::fflush(stdout);
