@@ -33,7 +33,7 @@ bg::RunData load(const std::string& dir, uint64_t seed, bool augment) {
     }
     auto train = std::make_shared<bg::Cifar10Dataset>(dir, bg::CifarSplit::train);
     bg::RunData data;
-    data.name = "CIFAR-10";
+    data.name = augment ? "CIFAR-10 (crop + flip)" : "CIFAR-10";
     data.class_names = train->class_names();
     data.train = train;
     if (augment) {
@@ -52,6 +52,7 @@ bg::RunData load(const std::string& dir, uint64_t seed, bool augment) {
 
 int main(int argc, char** argv) {
     bg::RunConfig config;
+    config.command.assign(argv, argv + argc);
     config.model = "resnet20";
     config.data_dir = "data/cifar10";
     config.nesterov = true;

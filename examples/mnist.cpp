@@ -49,6 +49,7 @@ bg::RunData load(const std::string& dataset, const std::string& dir) {
 
 int main(int argc, char** argv) {
     bg::RunConfig config;
+    config.command.assign(argv, argv + argc);
     config.model = "mnist_cnn";
     config.batch_size = 64;
     config.lr = 0.05;

@@ -43,6 +43,19 @@ std::string LinearSchedule::describe() const {
     return fmt::format("linear(T={})", total_steps_);
 }
 
+RexSchedule::RexSchedule(int64_t total_steps) : total_steps_(total_steps) {
+    check_budget("rex", total_steps);
+}
+
+double RexSchedule::factor(int64_t step) const {
+    const double remaining = 1.0 - progress(step, total_steps_);
+    return remaining / (0.5 + 0.5 * remaining);
+}
+
+std::string RexSchedule::describe() const {
+    return fmt::format("rex(T={})", total_steps_);
+}
+
 PolynomialSchedule::PolynomialSchedule(int64_t total_steps, double power)
     : total_steps_(total_steps), power_(power) {
     check_budget("poly", total_steps);
@@ -176,7 +189,7 @@ std::string WarmupSchedule::describe() const {
 }
 
 std::vector<std::string> schedule_names() {
-    return {"const", "linear", "step", "exp", "cosine", "poly", "onecycle"};
+    return {"const", "linear", "step", "exp", "cosine", "poly", "onecycle", "rex"};
 }
 
 std::shared_ptr<const Schedule> make_schedule(const std::string& name, int64_t total_steps,
@@ -201,6 +214,8 @@ std::shared_ptr<const Schedule> make_schedule(const std::string& name, int64_t t
         main = std::make_shared<PolynomialSchedule>(main_steps, /*power=*/2.0);
     } else if (name == "onecycle") {
         main = std::make_shared<OneCycleSchedule>(main_steps);
+    } else if (name == "rex") {
+        main = std::make_shared<RexSchedule>(main_steps);
     } else {
         throw Error(fmt::format("schedule: expected one of {}, got '{}'",
                                 fmt::join(schedule_names(), ", "), name));

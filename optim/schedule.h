@@ -48,6 +48,19 @@ private:
     int64_t total_steps_;
 };
 
+// REX (Chen, Wolfe & Kyrillidis, "REX: Revisiting Budgeted Training with an Improved Schedule",
+// MLSys 2022): with p = min(t, T) / T, factor(t) = (1 − p) / (½ + ½·(1 − p)). It stays above
+// linear decay for most of the budget and reaches 0 at T.
+class RexSchedule : public Schedule {
+public:
+    explicit RexSchedule(int64_t total_steps);
+    double factor(int64_t step) const override;
+    std::string describe() const override;
+
+private:
+    int64_t total_steps_;
+};
+
 // Polynomial decay, torch.optim.lr_scheduler.PolynomialLR: factor(t) = (1 − min(t, T) / T)^p.
 // power = 1 is LinearSchedule.
 class PolynomialSchedule : public Schedule {
@@ -146,7 +159,7 @@ private:
 };
 
 // Builds a schedule by name for a budget of T steps, with W warm-up steps (0 for none):
-// const, linear, step, exp, cosine, poly (power 2), onecycle. Throws budgetgrad::Error naming
+// const, linear, step, exp, cosine, poly (power 2), onecycle, rex. Throws budgetgrad::Error naming
 // the known schedules for an unknown name, and for W >= T.
 std::shared_ptr<const Schedule> make_schedule(const std::string& name, int64_t total_steps,
                                               int64_t warmup_steps = 0);

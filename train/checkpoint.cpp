@@ -43,6 +43,10 @@ CheckpointInfo info_from(const StateDict& state) {
     info.std = state.tensor("info.std").to_vector();
     info.step = state.integer("info.step");
     info.epoch = state.integer("info.epoch");
+    const std::string prefix = "run.";
+    for (const auto& [key, value] : state.entries()) {
+        if (key.rfind(prefix, 0) == 0) info.run[key.substr(prefix.size())] = state.text(key);
+    }
     return info;
 }
 
@@ -60,6 +64,8 @@ void save_checkpoint(const std::string& path, const CheckpointInfo& info, const 
     state.put("info.std", doubles(info.std));
     state.put("info.step", info.step);
     state.put("info.epoch", info.epoch);
+    for (const auto& [key, value] : info.run)
+        state.put("run." + key, value);
     const Generator::State& rng = default_generator().state();
     for (std::size_t i = 0; i < rng.size(); ++i) {
         int64_t word;

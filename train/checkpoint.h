@@ -4,6 +4,7 @@
 // StateDict file (versioned, CRC-checked, written atomically; see engine/state_dict.h).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct CheckpointInfo {
     std::vector<double> mean, std;         // per-channel normalization of the inputs
     int64_t step = 0;                      // optimizer steps taken
     int64_t epoch = 0;                     // epochs started
+    // The settings of the run that wrote it ("batch_size" -> "128", ...), so that a resumed run
+    // can refuse settings that contradict them.
+    std::map<std::string, std::string> run;
 };
 
 // Writes a checkpoint atomically. optimizer and schedule may be null (a model-only file).

@@ -117,6 +117,9 @@ int run_app(const std::string& program, CLI::App& app, int argc, char** argv,
     }
     try {
         return run();
+    } catch (const Interrupted& e) {
+        fmt::print(stderr, "{}: {}\n", program, e.what());
+        return e.status;
     } catch (const FlagError& e) {
         fmt::print(stderr, "{}: {} (see --help)\n", program, e.what());
         return kUsageError;

@@ -31,6 +31,15 @@ CLI::Validator unsigned_integer();
 int run_app(const std::string& program, CLI::App& app, int argc, char** argv,
             const std::function<int()>& run);
 
+// Training stopped by SIGINT or SIGTERM after writing a checkpoint: run_app returns `status`
+// (128 + the signal's number, as shells report it).
+class Interrupted : public std::runtime_error {
+public:
+    Interrupted(const std::string& message, int status)
+        : std::runtime_error(message), status(status) {}
+    int status;
+};
+
 // An error in a flag found after parsing (e.g. --batch-size larger than the data set): run_app
 // reports it like a parse error, with status 2.
 class FlagError : public std::runtime_error {

@@ -1,8 +1,11 @@
 #include "train/run.h"
 
+#include <unistd.h>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 
 #include <fmt/format.h>
@@ -107,6 +110,74 @@ void check_writable(const std::string& flag, const std::string& path) {
     std::remove(probe.c_str());
 }
 
+// The first SIGINT or SIGTERM is noted here and handled between steps; a second SIGINT ends the
+// process at once (async-signal-safe: nothing but a flag and _exit), leaving the last
+// checkpoint as it was.
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_signal(int number) {
+    if (g_signal != 0 && number == SIGINT) _exit(128 + SIGINT);
+    g_signal = number;
+}
+
+void catch_signals() {
+    g_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
+
+// The settings a resumed run must share with the run that wrote the checkpoint, by flag.
+std::map<std::string, std::string> run_identity(const RunConfig& c, const RunData& data,
+                                                int64_t total_steps) {
+    return {{"--model", c.model},
+            {"data set", data.name},
+            {"--batch-size", std::to_string(c.batch_size)},
+            {"budget (steps)", std::to_string(total_steps)},
+            {"--schedule", c.schedule},
+            {"--warmup-steps", std::to_string(c.warmup_steps)},
+            {"--lr", fmt::format("{}", c.lr)},
+            {"--momentum", fmt::format("{}", c.momentum)},
+            {"--nesterov", c.nesterov ? "on" : "off"},
+            {"--weight-decay", fmt::format("{}", c.weight_decay)},
+            {"--label-smoothing", fmt::format("{}", c.label_smoothing)},
+            {"--seed", std::to_string(c.seed)}};
+}
+
+// Throws a FlagError naming the first setting that differs from the checkpoint's.
+void check_resumable(const std::string& path, const CheckpointInfo& saved,
+                     const std::map<std::string, std::string>& now) {
+    for (const auto& [flag, value] : now) {
+        auto it = saved.run.find(flag);
+        if (it == saved.run.end()) {
+            throw flags::FlagError("--resume", fmt::format("expected a checkpoint written by a "
+                                                           "training run, got '{}' (no {})",
+                                                           path, flag));
+        }
+        if (it->second != value) {
+            throw flags::FlagError(flag, fmt::format("the checkpoint {} was written with {}, got "
+                                                     "{}; a resumed run keeps its settings",
+                                                     path, it->second, value));
+        }
+    }
+}
+
+// The command that continues a run from `checkpoint`: this one, with --resume replaced.
+std::string resume_command(const std::vector<std::string>& argv, const std::string& checkpoint) {
+    std::string command;
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        if (argv[i] == "--resume") {
+            ++i;
+            continue;
+        }
+        if (argv[i].rfind("--resume=", 0) == 0) continue;
+        command += (command.empty() ? "" : " ") + argv[i];
+    }
+    return command + " --resume " + checkpoint;
+}
+
 std::string millions(int64_t count) {
     return fmt::format("{:.2f}M", static_cast<double>(count) / 1e6);
 }
@@ -152,6 +223,12 @@ void add_run_flags(CLI::App& app, RunConfig& c) {
         ->check(flags::non_negative_integer());
     app.add_option("--log-csv", c.log_csv, "Write one CSV row per progress line to this file");
     app.add_option("--save", c.save, "Write the final checkpoint to this file");
+    app.add_option("--checkpoint-every", c.checkpoint_every,
+                   "Steps between checkpoints written to --save (0: only at the end)")
+        ->check(flags::non_negative_integer());
+    app.add_option("--resume", c.resume,
+                   "Continue the run saved in this checkpoint, exactly where it stopped")
+        ->check(CLI::ExistingFile);
 }
 
 std::vector<ParamGroup> decay_groups(const Module& model, double weight_decay) {
@@ -169,6 +246,11 @@ double run_training(const std::string& program, const RunConfig& config, const R
     set_num_threads(config.threads);
     manual_seed(config.seed);
     check_writable("--save", config.save);
+    if (config.checkpoint_every > 0 && config.save.empty()) {
+        throw flags::FlagError("--checkpoint-every",
+                               "expected --save FILE to write the "
+                               "checkpoints to, got none");
+    }
     CsvLog csv(config.log_csv);
 
     if (config.batch_size > data.train->size()) {
@@ -207,6 +289,12 @@ double run_training(const std::string& program, const RunConfig& config, const R
                   {.lr = config.lr, .momentum = config.momentum, .nesterov = config.nesterov});
     LRScheduler schedule(optimizer,
                          make_schedule(config.schedule, total_steps, config.warmup_steps));
+    const auto identity = run_identity(config, data, total_steps);
+    int64_t start_step = 0;
+    if (!config.resume.empty()) {
+        check_resumable(config.resume, read_checkpoint_info(config.resume), identity);
+        start_step = load_checkpoint(config.resume, *model, &optimizer, &schedule).step;
+    }
 
     fmt::print("budgetgrad {} | {} | model {} ({} parameters, {} MACs per example)\n", program,
                data.name, config.model, summary.parameters, millions(summary.macs));
@@ -219,6 +307,9 @@ double run_training(const std::string& program, const RunConfig& config, const R
                schedule.schedule().describe(), config.seed, config.threads, data.train->size(),
                data.test->size());
     fmt::print("{}", summary.table());
+    if (start_step > 0) {
+        fmt::print("resuming from {} at step {} of {}\n", config.resume, start_step, total_steps);
+    }
     std::fflush(stdout);
 
     Stopwatch clock;
@@ -247,19 +338,43 @@ double run_training(const std::string& program, const RunConfig& config, const R
         const bool periodic = eval_period > 0 && epoch % eval_period == 0;
         if (periodic || step == total_steps) run_eval(epoch, step);
     };
-    const FitResult fitted = fit(*model, optimizer, schedule, train_loader, options);
-    if (last_eval_step != fitted.steps)
-        run_eval((fitted.steps + per_epoch - 1) / per_epoch, fitted.steps);
-
-    if (!config.save.empty()) {
+    auto save = [&](const std::string& path, int64_t steps) {
         const CheckpointInfo checkpoint{config.model,
                                         info.input_shape,
                                         data.class_names,
                                         data.mean,
                                         data.std,
-                                        fitted.steps,
-                                        (fitted.steps + per_epoch - 1) / per_epoch};
-        save_checkpoint(config.save, checkpoint, *model, &optimizer, &schedule);
+                                        steps,
+                                        (steps + per_epoch - 1) / per_epoch,
+                                        identity};
+        save_checkpoint(path, checkpoint, *model, &optimizer, &schedule);
+    };
+    options.start_step = start_step;
+    options.after_step = [&](int64_t step) {
+        if (g_signal != 0) return false;
+        if (config.checkpoint_every > 0 && step % config.checkpoint_every == 0 &&
+            step < total_steps) {
+            save(config.save, step);
+        }
+        return true;
+    };
+    catch_signals();
+    const FitResult fitted = fit(*model, optimizer, schedule, train_loader, options);
+    if (fitted.stopped) {
+        const int number = g_signal;
+        const std::string path = config.save.empty() ? program + "-interrupted.ckpt" : config.save;
+        save(path, fitted.steps);
+        throw flags::Interrupted(
+            fmt::format("{} after step {} of {}; checkpoint written to {}; continue with:\n  {}",
+                        number == SIGINT ? "interrupted" : "terminated", fitted.steps, total_steps,
+                        path, resume_command(config.command, path)),
+            128 + number);
+    }
+    if (last_eval_step != fitted.steps)
+        run_eval((fitted.steps + per_epoch - 1) / per_epoch, fitted.steps);
+
+    if (!config.save.empty()) {
+        save(config.save, fitted.steps);
         fmt::print("saved checkpoint {}\n", config.save);
     }
     fmt::print("trained {} steps in {:.1f} s ({:.0f} img/s); evaluation took {:.1f} s\n",

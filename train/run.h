@@ -34,8 +34,11 @@ struct RunConfig {
     int threads = 1;
     double eval_every = 0.0;  // epochs between evaluations; 0: only at the end
     int64_t log_every = 100;
-    std::string log_csv;  // "" for none
-    std::string save;     // final checkpoint, "" for none
+    std::string log_csv;               // "" for none
+    std::string save;                  // checkpoint path (periodic and final), "" for none
+    int64_t checkpoint_every = 0;      // steps between checkpoints to `save`; 0: at the end
+    std::string resume;                // checkpoint to continue from, "" for a fresh run
+    std::vector<std::string> command;  // the program's argv, for the resume hint
 };
 
 // Adds the shared flags to `app`, with `config`'s current values as defaults.
@@ -54,8 +57,12 @@ struct RunData {
 // scales and shifts) without decay.
 std::vector<ParamGroup> decay_groups(const Module& model, double weight_decay);
 
-// Trains, evaluates and reports; throws budgetgrad::Error or flags::FlagError on failure.
-// Returns the final test accuracy in [0, 1].
+// Trains, evaluates and reports; throws budgetgrad::Error or flags::FlagError on failure. With
+// `resume`, continues the run a checkpoint holds, exactly where it stopped (the same batches,
+// augmentation, dropout masks, optimizer state and schedule), refusing settings that contradict
+// the checkpoint's. SIGINT or SIGTERM stop training after the current step, write a checkpoint
+// and throw flags::Interrupted; a second SIGINT exits at once. Returns the final test accuracy
+// in [0, 1].
 double run_training(const std::string& program, const RunConfig& config, const RunData& data);
 
 }  // namespace budgetgrad

@@ -74,8 +74,15 @@ EvalResult evaluate(Module& model, DataLoader& loader) {
 FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLoader& loader,
               const FitOptions& options) {
     BG_CHECK(options.total_steps > 0, "fit: expected total_steps > 0, got ", options.total_steps);
+    BG_CHECK(options.start_step >= 0 && options.start_step <= options.total_steps,
+             "fit: expected start_step in [0, ", options.total_steps, "], got ",
+             options.start_step);
+    BG_CHECK(schedule.step_count() == options.start_step, "fit: the schedule is at step ",
+             schedule.step_count(), ", expected start_step ", options.start_step);
     model.train();
     FitResult result;
+    result.steps = options.start_step;
+    const int64_t per_epoch = loader.num_batches();
     Stopwatch total, interval;
     double paused = 0.0;           // seconds spent in on_epoch_end, not training
     double interval_paused = 0.0;  // the part of it inside the current logging interval
@@ -90,9 +97,11 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
         interval_paused += hook.seconds();
         model.train();
     };
-    for (int64_t epoch = 0; result.steps < options.total_steps; ++epoch) {
+    for (int64_t epoch = result.steps / per_epoch; result.steps < options.total_steps; ++epoch) {
         loader.set_epoch(epoch);
-        for (const Batch& batch : loader) {
+        for (auto it = loader.iterate_from(result.steps - epoch * per_epoch); it != loader.end();
+             ++it) {
+            const Batch& batch = *it;
             const double lr = schedule.current_lr();
 
             Tensor logits = model(batch.images);
@@ -132,7 +141,7 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
                     lr,
                     1000.0 * seconds / static_cast<double>(interval_steps),
                     static_cast<double>(interval_images) / seconds,
-                    elapsed / static_cast<double>(result.steps) *
+                    elapsed / static_cast<double>(result.steps - options.start_step) *
                         static_cast<double>(options.total_steps - result.steps),
                     elapsed};
                 fmt::print(options.log, "{}\n", format_step_line(stats));
@@ -144,11 +153,15 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
                 interval.reset();
                 interval_paused = 0.0;
             }
+            if (options.after_step && !options.after_step(result.steps)) {
+                result.stopped = true;
+                break;
+            }
             if (last) break;
         }
+        if (result.stopped) break;
         // The last step ends the run's last epoch, complete or not.
-        const bool complete =
-            result.steps < options.total_steps || result.steps % loader.num_batches() == 0;
+        const bool complete = result.steps < options.total_steps || result.steps % per_epoch == 0;
         if (complete || result.steps == options.total_steps) end_epoch(epoch + 1);
     }
     // The loss above is computed before each update; the last update is checked here.

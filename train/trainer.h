@@ -42,10 +42,17 @@ struct FitOptions {
     // Called after every complete epoch (1-based) and after the last step; its time is not
     // counted as training time. For evaluation.
     std::function<void(int64_t epoch, int64_t step)> on_epoch_end;
+    // Called after every optimizer step with the steps done; returning false stops training
+    // there (after an interruption). For periodic checkpoints.
+    std::function<bool(int64_t step)> after_step;
+    // Steps already taken, when resuming: training continues with batch start_step % (batches
+    // per epoch) of epoch start_step / (batches per epoch). The schedule must be at this step.
+    int64_t start_step = 0;
 };
 
 struct FitResult {
-    int64_t steps = 0;
+    int64_t steps = 0;     // steps done in all, resumed ones included
+    bool stopped = false;  // after_step asked to stop before the budget was spent
     double seconds = 0.0;  // training time, evaluation excluded
     double images_per_second = 0.0;
     double last_loss = 0.0;  // mean loss over the last logging interval

@@ -108,6 +108,8 @@ TEST_CASE("schedules: tables by hand for T = 4, then held past T") {
     check_table(factors(bg::PolynomialSchedule(4, 2.0), 6), {1, 0.5625, 0.25, 0.0625, 0, 0});
     check_table(factors(bg::MultiStepSchedule({1, 3}, 0.5), 5), {1, 0.5, 0.5, 0.25, 0.25});
     check_table(factors(bg::ConstantSchedule(), 3), {1, 1, 1});
+    // rex: (1 − p) / (½ + ½(1 − p)) with p = t/4: 1, 0.75/0.875, 0.5/0.75, 0.25/0.625, 0.
+    check_table(factors(bg::RexSchedule(4), 6), {1, 0.75 / 0.875, 0.5 / 0.75, 0.25 / 0.625, 0, 0});
 }
 
 TEST_CASE("schedules: one-cycle rises to the peak then falls to its final value at T") {
@@ -136,7 +138,7 @@ TEST_CASE("schedules: bad arguments name what is wrong") {
                          bg::Error);
     CHECK_THROWS_WITH_AS(bg::make_schedule("sawtooth", 10),
                          "schedule: expected one of const, linear, step, exp, cosine, poly, "
-                         "onecycle, got 'sawtooth'",
+                         "onecycle, rex, got 'sawtooth'",
                          bg::Error);
     CHECK_THROWS_WITH_AS(bg::CosineSchedule(0), "cosine: expected total_steps T > 0, got 0",
                          bg::Error);
