@@ -20,7 +20,7 @@ namespace budgetgrad {
 
 namespace {
 
-constexpr int64_t kParallelMinFloats = 1 << 16;
+[[maybe_unused]] constexpr int64_t kParallelMinFloats = 1 << 16;
 
 }  // namespace
 
@@ -68,7 +68,7 @@ Batch DataLoader::batch(int64_t index) const {
     return load_batch(index, /*parallel=*/true);
 }
 
-Batch DataLoader::load_batch(int64_t index, bool parallel) const {
+Batch DataLoader::load_batch(int64_t index, [[maybe_unused]] bool parallel) const {
     const int64_t count = num_batches();
     BG_CHECK(index >= 0 && index < count, "DataLoader::batch: expected an index in [0, ", count,
              "), got ", index);

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <exception>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <utility>
 
@@ -105,6 +107,56 @@ std::vector<std::pair<fs::path, bool>> list_folder(const fs::path& folder,
     return entries;
 }
 
+// Refuses JPEG Huffman tables (DHT segments) declaring more than 256 codes. stb_image, as
+// Debian ships it, trusts the 16 code counts and writes past its 256-entry tables when they add
+// up to more, so such files are stopped here, before decoding. Anything else is left to
+// stb_image, which rejects damaged files itself.
+void check_jpeg_huffman_tables(const std::string& where, const std::vector<uint8_t>& bytes) {
+    constexpr std::size_t kMaxCodes = 256;
+    constexpr uint8_t kMarker = 0xFF, kStartOfImage = 0xD8, kStartOfScan = 0xDA;
+    constexpr uint8_t kEndOfImage = 0xD9, kHuffmanTable = 0xC4;
+    const std::size_t size = bytes.size();
+    if (size < 4 || bytes[0] != kMarker || bytes[1] != kStartOfImage) return;
+    std::size_t pos = 2;
+    while (pos + 4 <= size) {
+        if (bytes[pos] != kMarker) {
+            // Entropy-coded data after a scan: skip to the next marker that is not a stuffed
+            // zero or a restart marker (progressive files put tables between scans).
+            ++pos;
+            continue;
+        }
+        const uint8_t marker = bytes[pos + 1];
+        if (marker == kMarker || marker == 0x00 || (marker >= 0xD0 && marker <= 0xD7) ||
+            marker == 0x01) {
+            pos += marker == kMarker ? 1 : 2;
+            continue;
+        }
+        if (marker == kEndOfImage) return;
+        const std::size_t length = (std::size_t{bytes[pos + 2]} << 8) | bytes[pos + 3];
+        const std::size_t end = std::min(size, pos + 2 + length);
+        if (marker == kHuffmanTable) {
+            // Tables: one class/id byte, 16 counts, then the sum of the counts in values.
+            // Counts past the end of the file read as 0, as stb_image reads them.
+            for (std::size_t table = pos + 4; table < end;) {
+                std::size_t codes = 0;
+                for (std::size_t i = 1; i <= 16 && table + i < size; ++i) {
+                    codes += bytes[table + i];
+                }
+                BG_CHECK(codes <= kMaxCodes, where, ": expected a JPEG Huffman table of at most ",
+                         kMaxCodes, " codes, got ", codes, " (a damaged or crafted file)");
+                table += 17 + codes;
+            }
+        }
+        pos = length < 2 ? pos + 2 : pos + 2 + length;
+        if (marker == kStartOfScan) {
+            while (pos + 1 < size && !(bytes[pos] == kMarker && bytes[pos + 1] != 0x00 &&
+                                       !(bytes[pos + 1] >= 0xD0 && bytes[pos + 1] <= 0xD7))) {
+                ++pos;
+            }
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<uint8_t> read_image(const std::string& path, int64_t channels, int64_t image_size) {
@@ -114,15 +166,33 @@ std::vector<uint8_t> read_image(const std::string& path, int64_t channels, int64
     BG_CHECK(fs::exists(path, ec), where, ": expected an existing image file, got no such file");
     BG_CHECK(!fs::is_directory(path, ec), where, ": expected an image file, got a directory");
 
+    std::ifstream file(path, std::ios::binary);
+    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
+                                     std::istreambuf_iterator<char>());
+    BG_CHECK(file.good() || file.eof(), where, ": expected a readable file, got a read error");
+    check_jpeg_huffman_tables(where, bytes);
+    // Checked before decoding, so that a crafted header cannot make us decode gigabytes.
+    constexpr int64_t kMaxPixels = int64_t{1} << 24;  // 4096 x 4096
+    int header_width = 0, header_height = 0, header_channels = 0;
+    if (stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &header_width,
+                              &header_height, &header_channels) != 0) {
+        BG_CHECK(int64_t{header_width} * header_height <= kMaxPixels, where,
+                 ": expected an image of at most ", kMaxPixels, " pixels, got ", header_width,
+                 "x", header_height);
+    }
+
     int width = 0;
     int height = 0;
     int from = 0;
     std::unique_ptr<unsigned char, StbiFree> decoded(
-        stbi_load(path.c_str(), &width, &height, &from, /*desired_channels=*/0));
+        stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &width, &height, &from,
+                              /*desired_channels=*/0));
     BG_CHECK(decoded != nullptr, where,
              ": expected a PNG, JPEG or BMP image, got a file stb_image cannot decode (",
              stbi_failure_reason(), ")");
-    BG_ASSERT(width > 0 && height > 0 && from >= 1 && from <= 4);
+    BG_CHECK(width > 0 && height > 0 && from >= 1 && from <= 4, where,
+             ": expected a non-empty image of 1 to 4 channels, got ", width, "x", height, " with ",
+             from, " channels");
 
     std::vector<uint8_t> interleaved =
         convert_channels(decoded.get(), int64_t{width} * height, from, channels);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what budgetgrad needs to build and test on Debian 12 (bookworm) or later, from
-# Debian's own packages. Uses sudo when not run as root.
+# Debian's own packages (with --fuzz, also what the fuzzers need). Uses sudo when not run as
+# root.
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,11 @@ packages=(
   doctest-dev                        # tests
   ca-certificates curl               # scripts/get_data.sh downloads
 )
+
+# --fuzz adds clang and its sanitizer runtimes, for fuzz/run.sh.
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 run() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -337,3 +337,26 @@ TEST_CASE("load_image returns a normalized (C, S, S) tensor") {
                              .c_str(),
                          Error);
 }
+
+TEST_CASE("read_image refuses crafted files the fuzzer found, naming them") {
+    // The first two bytes of each reproducer are the fuzz target's own parameters.
+    // A BMP header declaring 327686x0 pixels: stb_image decodes it to an empty image.
+    const std::vector<uint8_t> empty_bmp = {
+        0x42, 0x4d, 0x9a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0x00, 0x00, 0x00,
+        0x28, 0x00, 0x00, 0x00, 0x06, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+        0x18, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x4a, 0x25, 0x00, 0xb9, 0x94, 0x28, 0xde, 0x97};
+    // A JPEG whose Huffman table declares 0x8f + 0xd9 = 360 codes, more than the 256 that
+    // stb_image's tables hold.
+    const std::vector<uint8_t> huge_table = {0xff, 0xd8, 0xff, 0xc4, 0xf4, 0x0e, 0x00, 0x8f, 0xd9};
+    TempDir dir;
+    const std::string bmp = dir.nested_file("empty.bmp"), jpg = dir.nested_file("table.jpg");
+    write_text(bmp, std::string(empty_bmp.begin(), empty_bmp.end()));
+    write_text(jpg, std::string(huge_table.begin(), huge_table.end()));
+    CHECK_THROWS_WITH_AS(budgetgrad::read_image(bmp, 3, 32), doctest::Contains("empty.bmp"),
+                         Error);
+    CHECK_THROWS_WITH_AS(budgetgrad::read_image(jpg, 3, 32),
+                         doctest::Contains("expected a JPEG Huffman table of at most 256 codes, "
+                                           "got 360"),
+                         Error);
+}
