@@ -1,5 +1,6 @@
 #include "train/checkpoint.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "engine/random.h"
@@ -43,6 +44,13 @@ CheckpointInfo info_from(const StateDict& state) {
     info.std = state.tensor("info.std").to_vector();
     info.step = state.integer("info.step");
     info.epoch = state.integer("info.epoch");
+    if (state.contains("info.training_seconds")) {
+        const std::vector<double> seconds = state.tensor("info.training_seconds").to_vector();
+        BG_CHECK(seconds.size() == 1 && std::isfinite(seconds[0]) && seconds[0] >= 0.0,
+                 "checkpoint ", state.source(),
+                 ": expected info.training_seconds to hold one finite number >= 0");
+        info.training_seconds = seconds[0];
+    }
     const std::string prefix = "run.";
     for (const auto& [key, value] : state.entries()) {
         if (key.rfind(prefix, 0) == 0) info.run[key.substr(prefix.size())] = state.text(key);
@@ -64,6 +72,7 @@ void save_checkpoint(const std::string& path, const CheckpointInfo& info, const 
     state.put("info.std", doubles(info.std));
     state.put("info.step", info.step);
     state.put("info.epoch", info.epoch);
+    state.put("info.training_seconds", doubles({info.training_seconds}));
     for (const auto& [key, value] : info.run)
         state.put("run." + key, value);
     const Generator::State& rng = default_generator().state();

@@ -24,6 +24,9 @@ struct CheckpointInfo {
     // The settings of the run that wrote it ("batch_size" -> "128", ...), so that a resumed run
     // can refuse settings that contradict them.
     std::map<std::string, std::string> run;
+    // Training time spent so far, evaluation excluded, for a run with a time budget; 0 under a
+    // step budget, so that the same run always writes the same bytes.
+    double training_seconds = 0.0;
 };
 
 // Writes a checkpoint atomically. optimizer and schedule may be null (a model-only file).

@@ -1,10 +1,13 @@
 #include "train/flags.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <new>
+#include <stdexcept>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -103,6 +106,50 @@ CLI::Validator unsigned_integer() {
             return "";
         },
         "UINT");
+}
+
+double parse_duration(const std::string& text) {
+    const auto fail = [&] {
+        return std::invalid_argument(
+            fmt::format("expected a duration such as 90s, 10m or 1h30m, got '{}'", text));
+    };
+    constexpr std::string_view kUnits = "hms";
+    constexpr double kSecondsPerUnit[] = {3600.0, 60.0, 1.0};
+    double seconds = 0.0;
+    std::size_t next_unit = 0;  // units must come in the order h, m, s, each at most once
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t start = pos;
+        while (pos < text.size() &&
+               (std::isdigit(static_cast<unsigned char>(text[pos])) != 0 || text[pos] == '.')) {
+            ++pos;
+        }
+        if (pos == start || pos == text.size()) throw fail();
+        const std::size_t unit = kUnits.find(text[pos], next_unit);
+        if (unit == std::string_view::npos) throw fail();
+        const std::string number = text.substr(start, pos - start);
+        char* end = nullptr;
+        const double value = std::strtod(number.c_str(), &end);
+        if (end != number.c_str() + number.size()) throw fail();
+        seconds += value * kSecondsPerUnit[unit];
+        next_unit = unit + 1;
+        ++pos;
+    }
+    if (!(seconds > 0.0) || !std::isfinite(seconds)) throw fail();
+    return seconds;
+}
+
+CLI::Validator duration() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            try {
+                text = fmt::format("{}", parse_duration(text));
+            } catch (const std::invalid_argument& e) {
+                return e.what();
+            }
+            return "";
+        },
+        "DURATION");
 }
 
 int run_app(const std::string& program, CLI::App& app, int argc, char** argv,

@@ -25,6 +25,13 @@ CLI::Validator non_negative_real();
 // A whole decimal number in [0, 2^64 − 1].
 CLI::Validator unsigned_integer();
 
+// Seconds in a duration written as hours, minutes and seconds in that order, each part a
+// decimal number with its unit: "90s", "10m", "1h30m", "2.5m", "1h0m30s". Throws
+// std::invalid_argument saying what was expected for anything else, and for a zero duration.
+double parse_duration(const std::string& text);
+// Rewrites a duration (as parse_duration reads it) into its number of seconds.
+CLI::Validator duration();
+
 // Parses argv with `app` and calls `run`. Returns the process exit status: 0, or 2 after
 // printing "<program>: <what is wrong with which flag> (see --help)", or 1 after printing
 // "<program>: <message>" for an error thrown by `run`.

@@ -1,6 +1,7 @@
 #include "train/progress.h"
 
 #include <cmath>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -15,12 +16,15 @@ std::string format_duration(double seconds) {
 }
 
 std::string format_step_line(const StepStats& s) {
-    const int width = static_cast<int>(std::to_string(s.total_steps).size());
+    const std::string step =
+        s.total_steps > 0
+            ? fmt::format("{:>{}}/{}", s.step, std::to_string(s.total_steps).size(), s.total_steps)
+            : std::to_string(s.step);
     return fmt::format(
-        "step {:>{}}/{} | epoch {} | loss {:.4f} | acc {:6.2f}% | lr {:.2e} | {:.1f} ms | "
-        "{:.0f} img/s | eta {}",
-        s.step, width, s.total_steps, s.epoch, s.loss, 100.0 * s.accuracy, s.lr, s.ms_per_step,
-        s.images_per_second, format_duration(s.eta_seconds));
+        "step {} | epoch {} | loss {:.4f} | acc {:6.2f}% | lr {:.2e} | {:.1f} ms | {:.0f} img/s | "
+        "{} {}",
+        step, s.epoch, s.loss, 100.0 * s.accuracy, s.lr, s.ms_per_step, s.images_per_second,
+        s.total_steps > 0 ? "eta" : "left", format_duration(s.eta_seconds));
 }
 
 }  // namespace budgetgrad

@@ -1,7 +1,9 @@
 // The training log's line formats, shared by every example: fixed fields and widths so that
 // logs line up and can be read by scripts.
-//   step  120/2000 | epoch 1 | loss 0.4312 | acc 87.50% | lr 4.70e-02 | 35.2 ms | 1817 img/s | eta
-//   1m10s
+//   step  120/2000 | epoch 1 | loss 0.4312 | acc 87.50% | lr 4.70e-02 | 35.2 ms | 1817 img/s |
+//   eta 1m10s
+// and under a time budget, where the number of steps is not known in advance,
+//   step 120 | epoch 1 | ... | 1817 img/s | left 4m10s
 #pragma once
 
 #include <chrono>
@@ -12,7 +14,7 @@ namespace budgetgrad {
 
 struct StepStats {
     int64_t step;         // optimizer steps done, 1-based for display
-    int64_t total_steps;  // T
+    int64_t total_steps;  // T; 0 for a time budget, whose eta is the training time left
     int64_t epoch;        // 1-based
     double loss;          // mean over the logging interval
     double accuracy;      // training accuracy over the interval, in [0, 1]

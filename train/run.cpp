@@ -29,6 +29,9 @@ namespace {
 
 constexpr int64_t kEvalBatchSize = 500;
 constexpr int kMaxThreads = 256;
+// Under a time budget the schedule is built for this many steps and follows the fraction of
+// the time spent: a resolution of one millionth of the budget.
+constexpr int64_t kTimeScheduleSteps = 1'000'000;
 
 // Appends one row per progress line, and one per evaluation. An evaluation right after a
 // progress line's step fills that row's test accuracy (so rows are written one line late);
@@ -132,10 +135,12 @@ void catch_signals() {
 // The settings a resumed run must share with the run that wrote the checkpoint, by flag.
 std::map<std::string, std::string> run_identity(const RunConfig& c, const RunData& data,
                                                 int64_t total_steps) {
+    const std::string budget = c.budget_time ? fmt::format("{} s of training time", *c.budget_time)
+                                             : fmt::format("{} steps", total_steps);
     return {{"--model", c.model},
             {"data set", data.name},
             {"--batch-size", std::to_string(c.batch_size)},
-            {"budget (steps)", std::to_string(total_steps)},
+            {"budget", budget},
             {"--schedule", c.schedule},
             {"--warmup-steps", std::to_string(c.warmup_steps)},
             {"--lr", fmt::format("{}", c.lr)},
@@ -197,7 +202,11 @@ void add_run_flags(CLI::App& app, RunConfig& c) {
                        ->check(flags::positive_real());
     auto* steps = app.add_option("--budget-steps", c.budget_steps, "Budget in optimizer steps")
                       ->check(flags::positive_integer());
+    auto* time = app.add_option("--budget-time", c.budget_time,
+                                "Budget in training time: 90s, 10m, 1h30m (evaluation excluded)")
+                     ->transform(flags::duration());
     epochs->excludes(steps);
+    time->excludes(epochs)->excludes(steps);
     app.add_option("--schedule", c.schedule, "Learning-rate schedule over the budget")
         ->check(CLI::IsMember(schedule_names()));
     app.add_option("--warmup-steps", c.warmup_steps, "Linear warm-up steps before the schedule")
@@ -271,11 +280,19 @@ double run_training(const std::string& program, const RunConfig& config, const R
     const int64_t per_epoch = train_loader.num_batches();
     const Budget budget = config.budget_steps ? Budget::steps(*config.budget_steps)
                                               : Budget::epochs(config.budget_epochs.value_or(1));
-    int64_t total_steps = 0;
-    try {
-        total_steps = budget.total_steps(per_epoch);
-    } catch (const Error& e) {
-        throw flags::FlagError("--budget-epochs", e.what());
+    const bool timed = config.budget_time.has_value();
+    int64_t total_steps = kTimeScheduleSteps;
+    if (!timed) {
+        try {
+            total_steps = budget.total_steps(per_epoch);
+        } catch (const Error& e) {
+            throw flags::FlagError("--budget-epochs", e.what());
+        }
+    }
+    if (timed && config.warmup_steps > 0) {
+        throw flags::FlagError("--warmup-steps",
+                               "expected none with --budget-time: a warm-up counts steps, "
+                               "which a time budget does not know in advance");
     }
     if (config.warmup_steps >= total_steps) {
         throw flags::FlagError("--warmup-steps",
@@ -291,24 +308,37 @@ double run_training(const std::string& program, const RunConfig& config, const R
                          make_schedule(config.schedule, total_steps, config.warmup_steps));
     const auto identity = run_identity(config, data, total_steps);
     int64_t start_step = 0;
+    double start_seconds = 0.0;
     if (!config.resume.empty()) {
         check_resumable(config.resume, read_checkpoint_info(config.resume), identity);
-        start_step = load_checkpoint(config.resume, *model, &optimizer, &schedule).step;
+        const CheckpointInfo saved = load_checkpoint(config.resume, *model, &optimizer, &schedule);
+        start_step = saved.step;
+        start_seconds = saved.training_seconds;
     }
+    // "120/938" under a step budget; under a time budget the number of steps is not known.
+    auto step_of = [&](int64_t step) {
+        return timed ? std::to_string(step) : fmt::format("{}/{}", step, total_steps);
+    };
 
     fmt::print("budgetgrad {} | {} | model {} ({} parameters, {} MACs per example)\n", program,
                data.name, config.model, summary.parameters, millions(summary.macs));
     fmt::print(
         "budget {} | batch {} | SGD lr {} momentum {}{} | weight decay {} (not on "
         "BatchNorm and biases) | label smoothing {}\n",
-        budget.describe(per_epoch), config.batch_size, config.lr, config.momentum,
-        config.nesterov ? " nesterov" : "", config.weight_decay, config.label_smoothing);
+        timed ? format_duration(*config.budget_time) + " of training time"
+              : budget.describe(per_epoch),
+        config.batch_size, config.lr, config.momentum, config.nesterov ? " nesterov" : "",
+        config.weight_decay, config.label_smoothing);
     fmt::print("schedule {} | seed {} | threads {} | train {} examples, test {}\n",
-               schedule.schedule().describe(), config.seed, config.threads, data.train->size(),
-               data.test->size());
+               timed ? config.schedule + ", following the fraction of the time spent"
+                     : schedule.schedule().describe(),
+               config.seed, config.threads, data.train->size(), data.test->size());
     fmt::print("{}", summary.table());
     if (start_step > 0) {
-        fmt::print("resuming from {} at step {} of {}\n", config.resume, start_step, total_steps);
+        fmt::print("resuming from {} at step {}{}\n", config.resume, step_of(start_step),
+                   timed
+                       ? fmt::format(", {} of training time spent", format_duration(start_seconds))
+                       : "");
     }
     std::fflush(stdout);
 
@@ -323,22 +353,23 @@ double run_training(const std::string& program, const RunConfig& config, const R
         const double seconds = watch.seconds();
         eval_seconds += seconds;
         csv.test_accuracy(step, epoch, last_eval.accuracy, clock.seconds() - eval_seconds);
-        fmt::print("eval epoch {} | step {}/{} | test loss {:.4f} | test acc {:6.2f}% | {:.1f} s\n",
-                   epoch, step, total_steps, last_eval.loss, 100.0 * last_eval.accuracy, seconds);
+        fmt::print("eval epoch {} | step {} | test loss {:.4f} | test acc {:6.2f}% | {:.1f} s\n",
+                   epoch, step_of(step), last_eval.loss, 100.0 * last_eval.accuracy, seconds);
         std::fflush(stdout);
     };
     // Evaluates every eval_every epochs (rounded to whole epochs, at least 1) and at the end.
     const int64_t eval_period =
         config.eval_every > 0 ? std::max<int64_t>(1, std::llround(config.eval_every)) : 0;
     FitOptions options{.total_steps = total_steps,
+                       .time_budget_seconds = config.budget_time.value_or(0.0),
                        .log_every = config.log_every,
                        .label_smoothing = config.label_smoothing};
     options.on_log = [&](const StepStats& stats) { csv.step(stats); };
+    // The final evaluation, when no periodic one falls on the last step, follows fit().
     options.on_epoch_end = [&](int64_t epoch, int64_t step) {
-        const bool periodic = eval_period > 0 && epoch % eval_period == 0;
-        if (periodic || step == total_steps) run_eval(epoch, step);
+        if (eval_period > 0 && epoch % eval_period == 0) run_eval(epoch, step);
     };
-    auto save = [&](const std::string& path, int64_t steps) {
+    auto save = [&](const std::string& path, int64_t steps, double training_seconds) {
         const CheckpointInfo checkpoint{config.model,
                                         info.input_shape,
                                         data.class_names,
@@ -346,15 +377,18 @@ double run_training(const std::string& program, const RunConfig& config, const R
                                         data.std,
                                         steps,
                                         (steps + per_epoch - 1) / per_epoch,
-                                        identity};
+                                        identity,
+                                        timed ? training_seconds : 0.0};
         save_checkpoint(path, checkpoint, *model, &optimizer, &schedule);
     };
     options.start_step = start_step;
-    options.after_step = [&](int64_t step) {
+    options.start_seconds = start_seconds;
+    options.after_step = [&](int64_t step, double training_seconds) {
         if (g_signal != 0) return false;
-        if (config.checkpoint_every > 0 && step % config.checkpoint_every == 0 &&
-            step < total_steps) {
-            save(config.save, step);
+        // The last step's checkpoint is the final one, written below.
+        const bool last = timed ? training_seconds >= *config.budget_time : step >= total_steps;
+        if (config.checkpoint_every > 0 && step % config.checkpoint_every == 0 && !last) {
+            save(config.save, step, training_seconds);
         }
         return true;
     };
@@ -363,10 +397,10 @@ double run_training(const std::string& program, const RunConfig& config, const R
     if (fitted.stopped) {
         const int number = g_signal;
         const std::string path = config.save.empty() ? program + "-interrupted.ckpt" : config.save;
-        save(path, fitted.steps);
+        save(path, fitted.steps, start_seconds + fitted.seconds);
         throw flags::Interrupted(
-            fmt::format("{} after step {} of {}; checkpoint written to {}; continue with:\n  {}",
-                        number == SIGINT ? "interrupted" : "terminated", fitted.steps, total_steps,
+            fmt::format("{} after step {}; checkpoint written to {}; continue with:\n  {}",
+                        number == SIGINT ? "interrupted" : "terminated", step_of(fitted.steps),
                         path, resume_command(config.command, path)),
             128 + number);
     }
@@ -374,11 +408,14 @@ double run_training(const std::string& program, const RunConfig& config, const R
         run_eval((fitted.steps + per_epoch - 1) / per_epoch, fitted.steps);
 
     if (!config.save.empty()) {
-        save(config.save, fitted.steps);
+        save(config.save, fitted.steps, start_seconds + fitted.seconds);
         fmt::print("saved checkpoint {}\n", config.save);
     }
-    fmt::print("trained {} steps in {:.1f} s ({:.0f} img/s); evaluation took {:.1f} s\n",
-               fitted.steps, fitted.seconds, fitted.images_per_second, eval_seconds);
+    const std::string steps = start_step > 0
+                                  ? fmt::format("steps {} to {}", start_step + 1, fitted.steps)
+                                  : fmt::format("{} steps", fitted.steps);
+    fmt::print("trained {} in {:.1f} s ({:.0f} img/s); evaluation took {:.1f} s\n", steps,
+               fitted.seconds, fitted.images_per_second, eval_seconds);
     fmt::print("test loss: {:.4f}\n", last_eval.loss);
     fmt::print("test accuracy: {:.2f}%\n", 100.0 * last_eval.accuracy);
     fmt::print("total time: {:.1f} s\n", clock.seconds());

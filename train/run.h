@@ -20,8 +20,9 @@ namespace budgetgrad {
 struct RunConfig {
     std::string model;
     std::string data_dir;
-    std::optional<double> budget_epochs;  // one of the two budgets; 1 epoch when neither
+    std::optional<double> budget_epochs;  // one of the three budgets; 1 epoch when none
     std::optional<int64_t> budget_steps;
+    std::optional<double> budget_time;  // seconds of training time, evaluation excluded
     std::string schedule = "linear";
     int64_t warmup_steps = 0;
     double lr = 0.1;

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -73,35 +74,47 @@ EvalResult evaluate(Module& model, DataLoader& loader) {
 
 FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLoader& loader,
               const FitOptions& options) {
+    const bool timed = options.time_budget_seconds > 0.0;
     BG_CHECK(options.total_steps > 0, "fit: expected total_steps > 0, got ", options.total_steps);
-    BG_CHECK(options.start_step >= 0 && options.start_step <= options.total_steps,
+    BG_CHECK(options.start_step >= 0 && (timed || options.start_step <= options.total_steps),
              "fit: expected start_step in [0, ", options.total_steps, "], got ",
              options.start_step);
-    BG_CHECK(schedule.step_count() == options.start_step, "fit: the schedule is at step ",
+    BG_CHECK(timed || schedule.step_count() == options.start_step, "fit: the schedule is at step ",
              schedule.step_count(), ", expected start_step ", options.start_step);
+    BG_CHECK(options.start_seconds >= 0.0, "fit: expected start_seconds >= 0, got ",
+             options.start_seconds);
     model.train();
     FitResult result;
     result.steps = options.start_step;
     const int64_t per_epoch = loader.num_batches();
     Stopwatch total, interval;
-    double paused = 0.0;           // seconds spent in on_epoch_end, not training
+    double paused = 0.0;           // seconds spent in the hooks, not training
     double interval_paused = 0.0;  // the part of it inside the current logging interval
     double interval_loss = 0.0;
     int64_t interval_correct = 0, interval_images = 0, interval_steps = 0, images = 0;
-    // Runs the end-of-epoch hook with the clocks stopped.
-    auto end_epoch = [&](int64_t epoch) {
-        if (!options.on_epoch_end) return;
-        Stopwatch hook;
-        options.on_epoch_end(epoch, result.steps);
-        paused += hook.seconds();
-        interval_paused += hook.seconds();
-        model.train();
+    // Training seconds spent in this call, and in the whole run.
+    auto seconds_here = [&] { return total.seconds() - paused; };
+    auto seconds_spent = [&] { return options.start_seconds + seconds_here(); };
+    auto budget_spent = [&] {
+        return timed ? seconds_spent() >= options.time_budget_seconds
+                     : result.steps >= options.total_steps;
     };
-    for (int64_t epoch = result.steps / per_epoch; result.steps < options.total_steps; ++epoch) {
+    // Runs a hook with the clocks stopped.
+    auto paused_call = [&](auto&& hook) {
+        Stopwatch watch;
+        hook();
+        paused += watch.seconds();
+        interval_paused += watch.seconds();
+    };
+    for (int64_t epoch = result.steps / per_epoch; !budget_spent(); ++epoch) {
         loader.set_epoch(epoch);
         for (auto it = loader.iterate_from(result.steps - epoch * per_epoch); it != loader.end();
              ++it) {
             const Batch& batch = *it;
+            if (timed) {
+                const double spent = std::min(1.0, seconds_spent() / options.time_budget_seconds);
+                schedule.set_step(static_cast<int64_t>(spent * options.total_steps));
+            }
             const double lr = schedule.current_lr();
 
             Tensor logits = model(batch.images);
@@ -109,7 +122,7 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
-            schedule.step();
+            if (!timed) schedule.step();
             ++result.steps;
 
             const double loss_value = loss.item();
@@ -128,22 +141,25 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
             images += n;
             ++interval_steps;
 
-            const bool last = result.steps == options.total_steps;
+            const bool last = budget_spent();
             if (options.log_every > 0 && (result.steps % options.log_every == 0 || last)) {
                 const double seconds = interval.seconds() - interval_paused;
-                const double elapsed = total.seconds() - paused;
+                const double steps_here = static_cast<double>(result.steps - options.start_step);
+                const double eta =
+                    timed ? options.time_budget_seconds - seconds_spent()
+                          : seconds_here() / steps_here *
+                                static_cast<double>(options.total_steps - result.steps);
                 StepStats stats{
                     result.steps,
-                    options.total_steps,
+                    timed ? 0 : options.total_steps,
                     epoch + 1,
                     interval_loss / static_cast<double>(interval_steps),
                     static_cast<double>(interval_correct) / static_cast<double>(interval_images),
                     lr,
                     1000.0 * seconds / static_cast<double>(interval_steps),
                     static_cast<double>(interval_images) / seconds,
-                    elapsed / static_cast<double>(result.steps - options.start_step) *
-                        static_cast<double>(options.total_steps - result.steps),
-                    elapsed};
+                    std::max(0.0, eta),
+                    seconds_spent()};
                 fmt::print(options.log, "{}\n", format_step_line(stats));
                 std::fflush(options.log);
                 if (options.on_log) options.on_log(stats);
@@ -153,22 +169,30 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
                 interval.reset();
                 interval_paused = 0.0;
             }
-            if (options.after_step && !options.after_step(result.steps)) {
-                result.stopped = true;
-                break;
+            if (options.after_step) {
+                bool go_on = true;
+                paused_call([&] { go_on = options.after_step(result.steps, seconds_spent()); });
+                if (!go_on) {
+                    result.stopped = true;
+                    break;
+                }
             }
             if (last) break;
         }
         if (result.stopped) break;
-        // The last step ends the run's last epoch, complete or not.
-        const bool complete = result.steps < options.total_steps || result.steps % per_epoch == 0;
-        if (complete || result.steps == options.total_steps) end_epoch(epoch + 1);
+        // The epoch is complete, or the budget ended it.
+        if (options.on_epoch_end) {
+            paused_call([&] { options.on_epoch_end(epoch + 1, result.steps); });
+            model.train();
+        }
     }
+    // A time budget ends its schedule where a step budget would: at step T.
+    if (timed && !result.stopped) schedule.set_step(options.total_steps);
     // The loss above is computed before each update; the last update is checked here.
     const std::string bad = first_non_finite_parameter(model);
     BG_CHECK(bad.empty(), "training: parameter ", bad, " became non-finite at the last step (",
              result.steps, "); try a smaller learning rate");
-    result.seconds = total.seconds() - paused;
+    result.seconds = seconds_here();
     result.images_per_second = static_cast<double>(images) / result.seconds;
     return result;
 }

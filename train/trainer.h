@@ -33,7 +33,13 @@ std::string first_non_finite_parameter(const Module& model);
 EvalResult evaluate(Module& model, DataLoader& loader);
 
 struct FitOptions {
-    int64_t total_steps = 0;  // T, the budget in optimizer steps
+    // T, the budget in optimizer steps. With a time budget, the schedule's resolution instead:
+    // the schedule is built for T steps and moved to step ⌊p · T⌋ before every optimizer step,
+    // p being the fraction of the time budget spent so far.
+    int64_t total_steps = 0;
+    // > 0: a wall-clock budget. Training stops after the first step that ends with this many
+    // seconds of training time spent (evaluation and checkpoint writing are not counted).
+    double time_budget_seconds = 0.0;
     int64_t log_every = 100;  // steps between progress lines; 0 for none
     double label_smoothing = 0.0;
     std::FILE* log = stdout;  // where progress lines go
@@ -42,26 +48,30 @@ struct FitOptions {
     // Called after every complete epoch (1-based) and after the last step; its time is not
     // counted as training time. For evaluation.
     std::function<void(int64_t epoch, int64_t step)> on_epoch_end;
-    // Called after every optimizer step with the steps done; returning false stops training
-    // there (after an interruption). For periodic checkpoints.
-    std::function<bool(int64_t step)> after_step;
+    // Called after every optimizer step with the steps done and the training seconds spent,
+    // resumed ones included; returning false stops training there (after an interruption).
+    // For periodic checkpoints; its time is not counted as training time.
+    std::function<bool(int64_t step, double training_seconds)> after_step;
     // Steps already taken, when resuming: training continues with batch start_step % (batches
-    // per epoch) of epoch start_step / (batches per epoch). The schedule must be at this step.
+    // per epoch) of epoch start_step / (batches per epoch). With a step budget, the schedule
+    // must be at this step.
     int64_t start_step = 0;
+    // Training seconds already spent, when resuming a run with a time budget.
+    double start_seconds = 0.0;
 };
 
 struct FitResult {
     int64_t steps = 0;     // steps done in all, resumed ones included
     bool stopped = false;  // after_step asked to stop before the budget was spent
-    double seconds = 0.0;  // training time, evaluation excluded
+    double seconds = 0.0;  // training time in this call, evaluation excluded
     double images_per_second = 0.0;
     double last_loss = 0.0;  // mean loss over the last logging interval
 };
 
-// Trains `model` for options.total_steps steps: forward, cross-entropy, zero_grad, backward,
-// optimizer step, schedule step. Throws budgetgrad::Error naming the step (and the first
-// non-finite parameter) when the loss is not finite, or when the last update left a parameter
-// non-finite.
+// Trains `model` for options.total_steps steps, or until options.time_budget_seconds are spent:
+// forward, cross-entropy, zero_grad, backward, optimizer step, schedule step. Throws
+// budgetgrad::Error naming the step (and the first non-finite parameter) when the loss is not
+// finite, or when the last update left a parameter non-finite.
 FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLoader& loader,
               const FitOptions& options);
 

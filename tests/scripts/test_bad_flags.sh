@@ -14,8 +14,10 @@ failures=0
 expect_usage_error() {
     local flag="$1"
     shift
-    local out status
-    out=$(timeout 60 "$program" --data-dir "$data_dir" "$@" 2>&1 >/dev/null)
+    local out status data=(--data-dir "$data_dir")
+    # A case that names its own data folder gets no other.
+    [[ " $* " == *" --data-dir "* ]] && data=()
+    out=$(timeout 60 "$program" "${data[@]}" "$@" 2>&1 >/dev/null)
     status=$?
     if [[ $status -ne 2 || "$out" != *"$flag"* || $(printf '%s\n' "$out" | wc -l) -ne 1 ]]; then
         echo "FAILED: $* -> status $status, message: $out" >&2
@@ -40,6 +42,11 @@ expect_usage_error --threads --threads 0
 expect_usage_error --seed --seed -1
 expect_usage_error --data-dir --data-dir /nonexistent/folder
 expect_usage_error --unknown --unknown 3
+expect_usage_error --budget-time --budget-time 0s
+expect_usage_error --budget-time --budget-time 10
+expect_usage_error --budget-time --budget-time 1m30
+expect_usage_error --budget-time --budget-time 5m --budget-steps 3
+expect_usage_error --warmup-steps --budget-time 1m --warmup-steps 5
 if [[ $failures -gt 0 ]]; then
     echo "$failures bad-flag checks failed" >&2
     exit 1

@@ -45,7 +45,15 @@ std::vector<std::vector<double>> all_state(const bg::Module& model) {
     return out;
 }
 
-const bg::CheckpointInfo kInfo{"lenet5", {1, 28, 28}, {"zero", "one"}, {0.1307}, {0.3081}, 3, 1};
+const bg::CheckpointInfo kInfo{"lenet5",
+                               {1, 28, 28},
+                               {"zero", "one"},
+                               {0.1307},
+                               {0.3081},
+                               3,
+                               1,
+                               {{"--model", "lenet5"}},
+                               /*training_seconds=*/12.25};
 
 }  // namespace
 
@@ -69,6 +77,8 @@ TEST_CASE("checkpoint: a whole training state round-trips bit for bit") {
     CHECK(info.class_names == kInfo.class_names);
     CHECK(info.input_shape == kInfo.input_shape);
     CHECK(info.step == 3);
+    CHECK(info.run == kInfo.run);
+    CHECK(info.training_seconds == 12.25);
     CHECK(schedule2.step_count() == 3);
     CHECK(bg::default_generator().state() == rng_after_save);
     CHECK(all_state(*restored) == all_state(*model));

@@ -1,6 +1,7 @@
 // The strict flag validators: decimal whole numbers only, finite reals, ranges.
 #include <doctest/doctest.h>
 
+#include <stdexcept>
 #include <string>
 
 #include "train/flags.h"
@@ -52,4 +53,23 @@ TEST_CASE("flags: seeds span 64 bits and nothing more") {
     CHECK(check(v, "18446744073709551616") ==
           "expected a whole number in [0, 18446744073709551615], got '18446744073709551616'");
     CHECK(check(v, "-1") == "expected a whole number in [0, 18446744073709551615], got '-1'");
+}
+
+TEST_CASE("flags: durations are hours, minutes and seconds in that order") {
+    CHECK(flags::parse_duration("90s") == 90.0);
+    CHECK(flags::parse_duration("10m") == 600.0);
+    CHECK(flags::parse_duration("1h30m") == 5400.0);
+    CHECK(flags::parse_duration("2.5m") == 150.0);
+    CHECK(flags::parse_duration("1h0m30s") == 3630.0);
+    for (const char* bad : {"", "10", "m", "1m1h", "1h1h", "-5m", "10x", "1.5.5m", "0s", "0h0m",
+                            ".s", "5 m", "1h30"}) {
+        CHECK_THROWS_WITH_AS(
+            flags::parse_duration(bad),
+            (std::string("expected a duration such as 90s, 10m or 1h30m, got '") + bad + "'")
+                .c_str(),
+            std::invalid_argument);
+    }
+    std::string text = "1h30m";
+    CHECK(flags::duration()(text) == "");
+    CHECK(text == "5400");
 }
