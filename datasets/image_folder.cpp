@@ -116,8 +116,13 @@ void check_jpeg_huffman_tables(const std::string& where, const std::vector<uint8
     constexpr uint8_t kMarker = 0xFF, kStartOfImage = 0xD8, kStartOfScan = 0xDA;
     constexpr uint8_t kEndOfImage = 0xD9, kHuffmanTable = 0xC4;
     const std::size_t size = bytes.size();
-    if (size < 4 || bytes[0] != kMarker || bytes[1] != kStartOfImage) return;
-    std::size_t pos = 2;
+    // Like stb_image, take any number of 0xFF fill bytes before the start-of-image marker.
+    std::size_t pos = 0;
+    if (size < 2 || bytes[0] != kMarker) return;
+    while (pos < size && bytes[pos] == kMarker)
+        ++pos;
+    if (pos == size || bytes[pos] != kStartOfImage) return;
+    ++pos;
     while (pos + 4 <= size) {
         if (bytes[pos] != kMarker) {
             // Entropy-coded data after a scan: skip to the next marker that is not a stuffed
@@ -177,8 +182,8 @@ std::vector<uint8_t> read_image(const std::string& path, int64_t channels, int64
     if (stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &header_width,
                               &header_height, &header_channels) != 0) {
         BG_CHECK(int64_t{header_width} * header_height <= kMaxPixels, where,
-                 ": expected an image of at most ", kMaxPixels, " pixels, got ", header_width,
-                 "x", header_height);
+                 ": expected an image of at most ", kMaxPixels, " pixels, got ", header_width, "x",
+                 header_height);
     }
 
     int width = 0;

@@ -349,14 +349,24 @@ TEST_CASE("read_image refuses crafted files the fuzzer found, naming them") {
     // A JPEG whose Huffman table declares 0x8f + 0xd9 = 360 codes, more than the 256 that
     // stb_image's tables hold.
     const std::vector<uint8_t> huge_table = {0xff, 0xd8, 0xff, 0xc4, 0xf4, 0x0e, 0x00, 0x8f, 0xd9};
+    // The same behind fill bytes before the start-of-image marker, which stb_image skips:
+    // 0x8f + 0x3d + 0x85 = 337 codes.
+    std::vector<uint8_t> filled_table(115, 0xff);
+    for (uint8_t byte : {0xd8, 0xff, 0xc4, 0xf4, 0x0e, 0x00, 0x8f, 0x3d, 0x85})
+        filled_table.push_back(byte);
     TempDir dir;
     const std::string bmp = dir.nested_file("empty.bmp"), jpg = dir.nested_file("table.jpg");
     write_text(bmp, std::string(empty_bmp.begin(), empty_bmp.end()));
     write_text(jpg, std::string(huge_table.begin(), huge_table.end()));
-    CHECK_THROWS_WITH_AS(budgetgrad::read_image(bmp, 3, 32), doctest::Contains("empty.bmp"),
-                         Error);
+    CHECK_THROWS_WITH_AS(budgetgrad::read_image(bmp, 3, 32), doctest::Contains("empty.bmp"), Error);
     CHECK_THROWS_WITH_AS(budgetgrad::read_image(jpg, 3, 32),
                          doctest::Contains("expected a JPEG Huffman table of at most 256 codes, "
                                            "got 360"),
+                         Error);
+    const std::string filled = dir.nested_file("filled.jpg");
+    write_text(filled, std::string(filled_table.begin(), filled_table.end()));
+    CHECK_THROWS_WITH_AS(budgetgrad::read_image(filled, 3, 32),
+                         doctest::Contains("filled.jpg: expected a JPEG Huffman table of at most "
+                                           "256 codes, got 337"),
                          Error);
 }
