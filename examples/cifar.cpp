@@ -4,12 +4,10 @@
 // 10,000 test images.
 //
 //   ./examples/cifar --budget-epochs 30
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "datasets/cifar10.h"
@@ -23,14 +21,9 @@ namespace bg = budgetgrad;
 namespace {
 
 bg::RunData load(const std::string& dir, uint64_t seed, bool augment) {
-    if (!std::filesystem::is_directory(dir)) {
-        throw bg::flags::FlagError(
-            "--data-dir",
-            fmt::format("expected a folder holding CIFAR-10, got '{}', which does not exist in "
-                        "{}; run scripts/get_data.sh cifar10 in the repository, then run from "
-                        "its root or pass --data-dir",
-                        dir, std::filesystem::current_path().string()));
-    }
+    bg::check_data_folder(dir, "CIFAR-10",
+                          "run scripts/get_data.sh cifar10 in the repository, then run from its "
+                          "root or pass --data-dir");
     auto train = std::make_shared<bg::Cifar10Dataset>(dir, bg::CifarSplit::train);
     bg::RunData data;
     data.name = augment ? "CIFAR-10 (crop + flip)" : "CIFAR-10";

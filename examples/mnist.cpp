@@ -3,11 +3,9 @@
 // budget, then reports the accuracy on the 10,000 test images.
 //
 //   ./examples/mnist --budget-epochs 1
-#include <filesystem>
 #include <memory>
 #include <string>
 
-#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "datasets/mnist.h"
@@ -24,15 +22,10 @@ constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
 bg::RunData load(const std::string& dataset, const std::string& dir) {
     const bool fashion = dataset == "fashion-mnist";
-    if (!std::filesystem::is_directory(dir)) {
-        throw bg::flags::FlagError(
-            "--data-dir",
-            fmt::format("expected a folder holding {}, got '{}', which does not exist in {}; {}",
-                        dataset, dir, std::filesystem::current_path().string(),
-                        fashion ? "install Debian's dataset-fashion-mnist package"
-                                : "run scripts/get_data.sh mnist in the repository, then run "
-                                  "from its root or pass --data-dir"));
-    }
+    bg::check_data_folder(dir, dataset,
+                          fashion ? "install Debian's dataset-fashion-mnist package"
+                                  : "run scripts/get_data.sh mnist in the repository, then run "
+                                    "from its root or pass --data-dir");
     const std::string hint =
         fashion ? bg::MnistDataset::kFashionMnistMissingHint : bg::MnistDataset::kMnistMissingHint;
     bg::RunData data;

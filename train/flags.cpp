@@ -17,8 +17,7 @@ namespace budgetgrad::flags {
 
 namespace {
 
-// "" when `text` is a plain decimal integer (an optional '+', digits, no leading zero), else
-// what is wrong.
+// True when `text` is a plain decimal integer: an optional '+', digits, no leading zero.
 bool is_decimal(const std::string& text) {
     std::size_t start = !text.empty() && text[0] == '+' ? 1 : 0;
     if (start == text.size()) return false;
@@ -26,6 +25,34 @@ bool is_decimal(const std::string& text) {
         if (text[i] < '0' || text[i] > '9') return false;
     }
     return text[start] != '0' || text.size() == start + 1;
+}
+
+// True when `text` is a plain decimal number: an optional '+', a whole part without leading
+// zeros (or none, as in ".5"), an optional fraction and an optional exponent. No spaces, no hex,
+// no "inf" or "nan", which strtod alone would take.
+bool is_decimal_real(const std::string& text) {
+    std::size_t i = !text.empty() && text[0] == '+' ? 1 : 0;
+    const auto digits = [&] {
+        const std::size_t from = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+            ++i;
+        return i - from;
+    };
+    const std::size_t whole_start = i;
+    const std::size_t whole = digits();
+    if (whole > 1 && text[whole_start] == '0') return false;
+    std::size_t fraction = 0;
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        fraction = digits();
+    }
+    if (whole + fraction == 0) return false;
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+        if (digits() == 0) return false;
+    }
+    return i == text.size();
 }
 
 }  // namespace
@@ -61,12 +88,11 @@ CLI::Validator real_in(double low, double high, bool open_low) {
                     ? fmt::format("expected a finite number {} {}", open_low ? ">" : ">=", low)
                     : fmt::format("expected a number in {}{}, {}]", open_low ? "(" : "[", low,
                                   high);
-            char* end = nullptr;
+            if (!is_decimal_real(text)) return fmt::format("{}, got '{}'", expected, text);
             errno = 0;
-            const double value = std::strtod(text.c_str(), &end);
-            if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE ||
-                !std::isfinite(value)) {
-                return fmt::format("{}, got '{}'", expected, text);
+            const double value = std::strtod(text.c_str(), nullptr);
+            if (errno == ERANGE || !std::isfinite(value)) {
+                return fmt::format("{}, got {}, out of a double's range", expected, text);
             }
             if (value < low || (open_low && value == low) || value > high) {
                 return fmt::format("{}, got {}", expected, text);

@@ -38,15 +38,20 @@ constexpr int64_t kTimeScheduleSteps = 1'000'000;
 // one at another step gets a row of its own with the training fields left empty.
 class CsvLog {
 public:
-    explicit CsvLog(const std::string& path) {
+    // A resumed run appends to the log its first part wrote, when there is one.
+    CsvLog(const std::string& path, bool resuming) {
         if (path.empty()) return;
-        file_ = std::fopen(path.c_str(), "w");
+        std::error_code error;
+        const bool append = resuming && std::filesystem::file_size(path, error) > 0 && !error;
+        file_ = std::fopen(path.c_str(), append ? "a" : "w");
         if (file_ == nullptr) {
             throw flags::FlagError("--log-csv", fmt::format("expected a writable file, got '{}' "
                                                             "({})",
                                                             path, std::strerror(errno)));
         }
-        fmt::print(file_, "step,epoch,loss,lr,train_accuracy,test_accuracy,elapsed_seconds\n");
+        if (!append) {
+            fmt::print(file_, "step,epoch,loss,lr,train_accuracy,test_accuracy,elapsed_seconds\n");
+        }
     }
     ~CsvLog() {
         if (file_ == nullptr) return;
@@ -99,6 +104,11 @@ private:
 void check_writable(const std::string& flag, const std::string& path) {
     if (path.empty()) return;
     const std::filesystem::path target(path);
+    if (std::filesystem::is_directory(target)) {
+        throw flags::FlagError(flag, fmt::format("expected a file's path, got '{}', which is a "
+                                                 "folder",
+                                                 path));
+    }
     const std::filesystem::path folder =
         target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
     const std::string probe =
@@ -119,8 +129,31 @@ void check_writable(const std::string& flag, const std::string& path) {
 volatile std::sig_atomic_t g_signal = 0;
 
 extern "C" void on_signal(int number) {
-    if (g_signal != 0 && number == SIGINT) _exit(128 + SIGINT);
+    if (g_signal != 0 && number == SIGINT) {
+        constexpr char kMessage[] = "interrupted again: exiting now; the last checkpoint is kept\n";
+        [[maybe_unused]] const ssize_t written =
+            write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+        _exit(128 + SIGINT);
+    }
     g_signal = number;
+}
+
+// True when the two paths name the same file, existing or not.
+bool same_file(const std::string& a, const std::string& b) {
+    std::error_code error;
+    const auto canonical_a = std::filesystem::weakly_canonical(a, error);
+    const auto canonical_b = std::filesystem::weakly_canonical(b, error);
+    return !error && canonical_a == canonical_b;
+}
+
+// Where an interrupted run without --save writes its checkpoint: PROGRAM-interrupted.ckpt in
+// the current folder, or PROGRAM-interrupted-2.ckpt and so on when that exists already, so that
+// an earlier run's checkpoint is never overwritten.
+std::string interrupted_path(const std::string& program) {
+    std::string path = program + "-interrupted.ckpt";
+    for (int n = 2; std::filesystem::exists(path); ++n)
+        path = fmt::format("{}-interrupted-{}.ckpt", program, n);
+    return path;
 }
 
 void catch_signals() {
@@ -227,7 +260,7 @@ void add_run_flags(CLI::App& app, RunConfig& c) {
         ->check(flags::integer_in(1, kMaxThreads));
     app.add_option("--eval-every", c.eval_every,
                    "Epochs between test evaluations (0: only at the end)")
-        ->check(flags::non_negative_real());
+        ->check(flags::non_negative_integer());
     app.add_option("--log-every", c.log_every, "Steps between progress lines (0: none)")
         ->check(flags::non_negative_integer());
     app.add_option("--log-csv", c.log_csv, "Write one CSV row per progress line to this file");
@@ -238,6 +271,19 @@ void add_run_flags(CLI::App& app, RunConfig& c) {
     app.add_option("--resume", c.resume,
                    "Continue the run saved in this checkpoint, exactly where it stopped")
         ->check(CLI::ExistingFile);
+}
+
+void check_data_folder(const std::string& dir, const std::string& dataset,
+                       const std::string& remedy) {
+    if (std::filesystem::is_directory(dir)) return;
+    const bool exists = std::filesystem::exists(dir);
+    std::string where;
+    if (std::filesystem::path(dir).is_relative())
+        where = " in " + std::filesystem::current_path().string();
+    throw flags::FlagError(
+        "--data-dir", fmt::format("expected a folder holding {}, got '{}', which {}{}; {}", dataset,
+                                  dir, exists ? "is a file, not a folder" : "does not exist",
+                                  exists ? "" : where, remedy));
 }
 
 std::vector<ParamGroup> decay_groups(const Module& model, double weight_decay) {
@@ -260,7 +306,15 @@ double run_training(const std::string& program, const RunConfig& config, const R
                                "expected --save FILE to write the "
                                "checkpoints to, got none");
     }
-    CsvLog csv(config.log_csv);
+    for (const auto& [flag, path] :
+         {std::pair{"--save", config.save}, {"--resume", config.resume}}) {
+        if (!config.log_csv.empty() && !path.empty() && same_file(config.log_csv, path)) {
+            throw flags::FlagError("--log-csv", fmt::format("expected a file other than the "
+                                                            "checkpoint's, got '{}' as {} too",
+                                                            config.log_csv, flag));
+        }
+    }
+    CsvLog csv(config.log_csv, /*resuming=*/!config.resume.empty());
 
     if (config.batch_size > data.train->size()) {
         throw flags::FlagError("--batch-size", fmt::format("expected at most {} (the training "
@@ -357,9 +411,6 @@ double run_training(const std::string& program, const RunConfig& config, const R
                    epoch, step_of(step), last_eval.loss, 100.0 * last_eval.accuracy, seconds);
         std::fflush(stdout);
     };
-    // Evaluates every eval_every epochs (rounded to whole epochs, at least 1) and at the end.
-    const int64_t eval_period =
-        config.eval_every > 0 ? std::max<int64_t>(1, std::llround(config.eval_every)) : 0;
     FitOptions options{.total_steps = total_steps,
                        .time_budget_seconds = config.budget_time.value_or(0.0),
                        .log_every = config.log_every,
@@ -367,7 +418,7 @@ double run_training(const std::string& program, const RunConfig& config, const R
     options.on_log = [&](const StepStats& stats) { csv.step(stats); };
     // The final evaluation, when no periodic one falls on the last step, follows fit().
     options.on_epoch_end = [&](int64_t epoch, int64_t step) {
-        if (eval_period > 0 && epoch % eval_period == 0) run_eval(epoch, step);
+        if (config.eval_every > 0 && epoch % config.eval_every == 0) run_eval(epoch, step);
     };
     auto save = [&](const std::string& path, int64_t steps, double training_seconds) {
         const CheckpointInfo checkpoint{config.model,
@@ -396,7 +447,7 @@ double run_training(const std::string& program, const RunConfig& config, const R
     const FitResult fitted = fit(*model, optimizer, schedule, train_loader, options);
     if (fitted.stopped) {
         const int number = g_signal;
-        const std::string path = config.save.empty() ? program + "-interrupted.ckpt" : config.save;
+        const std::string path = config.save.empty() ? interrupted_path(program) : config.save;
         save(path, fitted.steps, start_seconds + fitted.seconds);
         throw flags::Interrupted(
             fmt::format("{} after step {}; checkpoint written to {}; continue with:\n  {}",

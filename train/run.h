@@ -33,7 +33,7 @@ struct RunConfig {
     double label_smoothing = 0.0;
     uint64_t seed = 0;
     int threads = 1;
-    double eval_every = 0.0;  // epochs between evaluations; 0: only at the end
+    int64_t eval_every = 0;  // epochs between evaluations; 0: only at the end
     int64_t log_every = 100;
     std::string log_csv;               // "" for none
     std::string save;                  // checkpoint path (periodic and final), "" for none
@@ -53,6 +53,11 @@ struct RunData {
     std::vector<std::string> class_names;
     std::vector<double> mean, std;  // the inputs' normalization, recorded in checkpoints
 };
+
+// Throws a --data-dir flags::FlagError unless `dir` is a folder: "expected a folder holding
+// <dataset>, got '<dir>', which does not exist (or is a file); <remedy>".
+void check_data_folder(const std::string& dir, const std::string& dataset,
+                       const std::string& remedy);
 
 // Two groups: weights of dimension > 1 with `weight_decay`, and the rest (biases, BatchNorm
 // scales and shifts) without decay.

@@ -10,6 +10,8 @@ if [[ ! -d "$data_dir" ]]; then
     exit 1
 fi
 failures=0
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 # expect_usage_error "FLAG NAME IN MESSAGE" ARGS...
 expect_usage_error() {
     local flag="$1"
@@ -47,6 +49,16 @@ expect_usage_error --budget-time --budget-time 10
 expect_usage_error --budget-time --budget-time 1m30
 expect_usage_error --budget-time --budget-time 5m --budget-steps 3
 expect_usage_error --warmup-steps --budget-time 1m --warmup-steps 5
+# Reals are plain decimals: no leading zeros, hex, spaces or fractions of whole epochs.
+expect_usage_error --budget-epochs --budget-epochs 010
+expect_usage_error --lr --lr 0x1p-4
+expect_usage_error --lr --lr " 0.1"
+expect_usage_error --eval-every --eval-every 0.5
+# Paths: a folder is no file, a file is no folder, and the log never overwrites a checkpoint.
+expect_usage_error --save --save "$scratch"
+expect_usage_error --data-dir --data-dir "$0"
+expect_usage_error --log-csv --save "$scratch/run.ckpt" --log-csv "$scratch/run.ckpt"
+expect_usage_error --log-csv --save "$scratch/run.ckpt" --log-csv "$scratch/../$(basename "$scratch")/run.ckpt"
 if [[ $failures -gt 0 ]]; then
     echo "$failures bad-flag checks failed" >&2
     exit 1

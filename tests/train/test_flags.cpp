@@ -1,4 +1,4 @@
-// The strict flag validators: decimal whole numbers only, finite reals, ranges.
+// The strict flag validators: decimal whole numbers only, plain decimal reals, ranges.
 #include <doctest/doctest.h>
 
 #include <stdexcept>
@@ -41,9 +41,15 @@ TEST_CASE("flags: reals are finite and in range") {
     CHECK(check(v, "0") == "expected a finite number > 0, got 0");
     CHECK(check(v, "nan") == "expected a finite number > 0, got 'nan'");
     CHECK(check(v, "inf") == "expected a finite number > 0, got 'inf'");
-    CHECK(check(v, "1e400") == "expected a finite number > 0, got '1e400'");
+    CHECK(check(v, "1e400") == "expected a finite number > 0, got 1e400, out of a double's range");
+    CHECK(check(v, "1e-320") ==
+          "expected a finite number > 0, got 1e-320, out of a double's range");
     CHECK(check(v, "abc") == "expected a finite number > 0, got 'abc'");
     CHECK(check(flags::non_negative_real(), "0") == "");
+    for (const char* plain : {"0.5", ".5", "5.", "+2", "3E+2", "10"})
+        CHECK(check(v, plain) == "");
+    for (const char* odd : {"010", "00.5", "0x1p-4", " 0.1", "0.1 ", "1,5", "1e", ".", "+", "-0"})
+        CHECK(check(v, odd) == std::string("expected a finite number > 0, got '") + odd + "'");
     CHECK(check(flags::real_in(0, 1), "1.5") == "expected a number in [0, 1], got 1.5");
 }
 
