@@ -8,37 +8,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include "datasets/mnist.h"
 #include "engine/parallel.h"
+#include "train/data_sets.h"
 #include "train/flags.h"
 #include "train/run.h"
 
 namespace bg = budgetgrad;
-
-namespace {
-
-// Where Debian's dataset-fashion-mnist package puts the files.
-constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
-
-bg::RunData load(const std::string& dataset, const std::string& dir) {
-    const bool fashion = dataset == "fashion-mnist";
-    bg::check_data_folder(dir, dataset,
-                          fashion ? "install Debian's dataset-fashion-mnist package"
-                                  : "run scripts/get_data.sh mnist in the repository, then run "
-                                    "from its root or pass --data-dir");
-    const std::string hint =
-        fashion ? bg::MnistDataset::kFashionMnistMissingHint : bg::MnistDataset::kMnistMissingHint;
-    bg::RunData data;
-    data.name = fashion ? "Fashion-MNIST" : "MNIST";
-    data.train = std::make_shared<bg::MnistDataset>(dir, bg::MnistSplit::train, hint);
-    data.test = std::make_shared<bg::MnistDataset>(dir, bg::MnistSplit::test, hint);
-    data.class_names = fashion ? bg::fashion_mnist_class_names() : bg::mnist_class_names();
-    data.mean = {bg::kMnistMean};
-    data.std = {bg::kMnistStd};
-    return data;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     bg::RunConfig config;
@@ -57,10 +32,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"mnist", "fashion-mnist"}));
     bg::add_run_flags(app, config);
     return bg::flags::run_app("mnist", app, argc, argv, [&] {
-        if (config.data_dir.empty()) {
-            config.data_dir = dataset == "mnist" ? "data/mnist" : kFashionMnistDir;
-        }
-        bg::run_training("mnist", config, load(dataset, config.data_dir));
+        if (config.data_dir.empty()) config.data_dir = bg::default_data_dir(dataset);
+        bg::run_training("mnist", config, bg::load_mnist(dataset, config.data_dir));
         return 0;
     });
 }

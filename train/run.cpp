@@ -79,6 +79,12 @@ public:
         pending_->test_accuracy = accuracy;
     }
 
+    // Writes the row held back for a test accuracy, so that the log holds every step up to a
+    // checkpoint being written.
+    void flush() {
+        if (file_ != nullptr) flush_pending();
+    }
+
 private:
     struct Row {
         int64_t step, epoch;
@@ -297,7 +303,7 @@ std::vector<ParamGroup> decay_groups(const Module& model, double weight_decay) {
     return groups;
 }
 
-double run_training(const std::string& program, const RunConfig& config, const RunData& data) {
+RunResult run_training(const std::string& program, const RunConfig& config, const RunData& data) {
     set_num_threads(config.threads);
     manual_seed(config.seed);
     check_writable("--save", config.save);
@@ -430,6 +436,7 @@ double run_training(const std::string& program, const RunConfig& config, const R
                                         (steps + per_epoch - 1) / per_epoch,
                                         identity,
                                         timed ? training_seconds : 0.0};
+        csv.flush();
         save_checkpoint(path, checkpoint, *model, &optimizer, &schedule);
     };
     options.start_step = start_step;
@@ -470,7 +477,7 @@ double run_training(const std::string& program, const RunConfig& config, const R
     fmt::print("test loss: {:.4f}\n", last_eval.loss);
     fmt::print("test accuracy: {:.2f}%\n", 100.0 * last_eval.accuracy);
     fmt::print("total time: {:.1f} s\n", clock.seconds());
-    return last_eval.accuracy;
+    return {last_eval.accuracy, last_eval.loss, fitted.steps, fitted.seconds};
 }
 
 }  // namespace budgetgrad

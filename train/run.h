@@ -67,8 +67,13 @@ std::vector<ParamGroup> decay_groups(const Module& model, double weight_decay);
 // `resume`, continues the run a checkpoint holds, exactly where it stopped (the same batches,
 // augmentation, dropout masks, optimizer state and schedule), refusing settings that contradict
 // the checkpoint's. SIGINT or SIGTERM stop training after the current step, write a checkpoint
-// and throw flags::Interrupted; a second SIGINT exits at once. Returns the final test accuracy
-// in [0, 1].
-double run_training(const std::string& program, const RunConfig& config, const RunData& data);
+// and throw flags::Interrupted; a second SIGINT exits at once.
+struct RunResult {
+    double test_accuracy = 0.0;  // in [0, 1]
+    double test_loss = 0.0;
+    int64_t steps = 0;              // optimizer steps in all, resumed ones included
+    double training_seconds = 0.0;  // in this process, evaluation excluded
+};
+RunResult run_training(const std::string& program, const RunConfig& config, const RunData& data);
 
 }  // namespace budgetgrad

@@ -13,13 +13,7 @@ for name in mnist cifar10; do
         exit 1
     fi
 done
-work="$(mktemp -d "${TMPDIR:-/tmp}/budgetgrad_test_resume.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() {
-    echo "FAILED: $*" >&2
-    failures=$((failures + 1))
-}
+source "$(dirname "$0")/lib.sh"
 
 # check_resume NAME SIGNAL PROGRAM ARGS...: runs PROGRAM ARGS to the end, then again stopped by
 # SIGNAL once its first checkpoint exists, resumes it, and compares the final checkpoints.
@@ -106,8 +100,4 @@ else
     echo "ok: an interruption without --save kept the existing mnist-interrupted.ckpt"
 fi
 
-if [[ $failures -gt 0 ]]; then
-    echo "$failures resume checks failed" >&2
-    exit 1
-fi
-echo "all resume checks passed"
+finish resume
