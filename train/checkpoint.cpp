@@ -36,12 +36,28 @@ CheckpointInfo info_from(const StateDict& state) {
              state.source(), ": expected a training checkpoint, got another kind of file");
     CheckpointInfo info;
     info.model = state.text("info.model");
-    const Tensor& shape = state.tensor("info.input_shape");
-    for (double d : shape.to_vector())
+    constexpr double kMaxDimension = 1 << 16;
+    for (double d : state.tensor("info.input_shape").to_vector()) {
+        BG_CHECK(std::isfinite(d) && d == std::floor(d) && d >= 1.0 && d <= kMaxDimension,
+                 "checkpoint ", state.source(), ": expected info.input_shape to hold whole ",
+                 "numbers in [1, ", kMaxDimension, "], got ", d);
         info.input_shape.push_back(static_cast<int64_t>(d));
+    }
+    BG_CHECK(!info.input_shape.empty(), "checkpoint ", state.source(),
+             ": expected info.input_shape to hold the input's dimensions, got none");
     info.class_names = split_lines(state.text("info.class_names"));
     info.mean = state.tensor("info.mean").to_vector();
     info.std = state.tensor("info.std").to_vector();
+    const auto channels = static_cast<std::size_t>(info.input_shape[0]);
+    BG_CHECK(info.mean.size() == channels && info.std.size() == channels, "checkpoint ",
+             state.source(), ": expected one mean and one std per input channel (", channels,
+             "), got ", info.mean.size(), " and ", info.std.size());
+    for (std::size_t c = 0; c < channels; ++c) {
+        BG_CHECK(std::isfinite(info.mean[c]) && std::isfinite(info.std[c]) && info.std[c] > 0.0,
+                 "checkpoint ", state.source(),
+                 ": expected finite means and positive finite stds, got mean ", info.mean[c],
+                 " and std ", info.std[c], " for channel ", c);
+    }
     info.step = state.integer("info.step");
     info.epoch = state.integer("info.epoch");
     if (state.contains("info.training_seconds")) {

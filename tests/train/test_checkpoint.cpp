@@ -2,6 +2,7 @@
 // that must be refused with a message naming the file.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "engine/ops.h"
 #include "engine/random.h"
+#include "engine/state_dict.h"
 #include "layers/zoo.h"
 #include "optim/schedule.h"
 #include "temp_dir.h"
@@ -119,4 +121,41 @@ TEST_CASE("checkpoint: damaged, truncated and foreign files are refused") {
     const std::string missing = (dir / "no_such.ckpt").string();
     CHECK_THROWS_WITH_AS(bg::load_checkpoint(missing, *model, nullptr, nullptr),
                          doctest::Contains(missing.c_str()), bg::Error);
+}
+
+TEST_CASE("checkpoint: an input shape or normalization that cannot be is refused, naming it") {
+    const bg::testing::TempDir scratch;
+    const std::string good = scratch.file("good.ckpt");
+    bg::manual_seed(2);
+    auto model = bg::make_model("lenet5");
+    bg::save_checkpoint(good, kInfo, *model, nullptr, nullptr);
+    const bg::StateDict state = bg::StateDict::load(good);
+    // The file again with `key` holding `values`; the CRC is right, the content is not.
+    auto with = [&](const std::string& key, const std::vector<double>& values) {
+        bg::StateDict changed;
+        for (const auto& [name, value] : state.entries()) {
+            if (name == key) {
+                changed.put(name,
+                            bg::Tensor::from_vector({static_cast<int64_t>(values.size())}, values));
+            } else {
+                changed.put(name, value);
+            }
+        }
+        const std::string path = scratch.file("changed.ckpt");
+        changed.save(path);
+        return path;
+    };
+    const double nan = std::nan("");
+    CHECK_THROWS_WITH_AS(bg::read_checkpoint_info(with("info.input_shape", {nan, 28, 28})),
+                         doctest::Contains("changed.ckpt: expected info.input_shape to hold "
+                                           "whole numbers in [1, 65536], got nan"),
+                         bg::Error);
+    CHECK_THROWS_WITH_AS(bg::read_checkpoint_info(with("info.input_shape", {3, 28, 28})),
+                         doctest::Contains("expected one mean and one std per input channel (3), "
+                                           "got 1 and 1"),
+                         bg::Error);
+    CHECK_THROWS_WITH_AS(bg::read_checkpoint_info(with("info.std", {0.0})),
+                         doctest::Contains("expected finite means and positive finite stds, got "
+                                           "mean 0.1307 and std 0 for channel 0"),
+                         bg::Error);
 }
