@@ -149,7 +149,9 @@ fetch_verified() {
             fi
             echo "$name: download from $url failed" >&2
         done
-        [[ -n "$source" ]] || die "expected to download $name from one of: $*, got failures only"
+        [[ -n "$source" ]] || die "expected to download $name from one of: $*, got failures only;" \
+            "without internet, name a folder holding the files with --mirror DIR or" \
+            "BUDGETGRAD_DATA_MIRROR=DIR"
     fi
 
     local actual
