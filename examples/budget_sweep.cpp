@@ -210,11 +210,7 @@ int main(int argc, char** argv) {
         "Train every combination of schedule, budget fraction and seed (and model) as its own "
         "budgeted run, and print the test accuracies as a schedule-by-budget table."};
     app.option_defaults()->always_capture_default();
-    app.add_option("--dataset", c.dataset, "mnist, fashion-mnist or cifar10")
-        ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}));
-    app.add_option("--data-dir", c.data_dir,
-                   "Folder holding the data set (default: as the "
-                   "examples)");
+    bg::add_data_set_flags(app, c.dataset, c.data_dir);
     std::vector<std::string> model_names;
     for (const bg::ModelInfo& info : bg::model_infos())
         model_names.push_back(info.name);

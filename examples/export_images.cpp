@@ -81,11 +81,7 @@ int main(int argc, char** argv) {
     ExportConfig c;
     CLI::App app{"Write examples of a data set as PNG files named SPLIT-INDEX-CLASS.png."};
     app.option_defaults()->always_capture_default();
-    app.add_option("--dataset", c.dataset, "mnist, fashion-mnist or cifar10")
-        ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}));
-    app.add_option("--data-dir", c.data_dir,
-                   "Folder holding the data set (default: as the "
-                   "examples)");
+    bg::add_data_set_flags(app, c.dataset, c.data_dir);
     app.add_option("--split", c.split, "test or train")->check(CLI::IsMember({"test", "train"}));
     app.add_option("--first", c.first, "Index of the first example")
         ->check(bg::flags::non_negative_integer());

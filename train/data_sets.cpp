@@ -50,6 +50,14 @@ RunData load_cifar10(const std::string& dir, uint64_t seed, bool augment) {
     return data;
 }
 
+void add_data_set_flags(CLI::App& app, std::string& dataset, std::string& data_dir) {
+    app.add_option("--dataset", dataset, "mnist, fashion-mnist or cifar10")
+        ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}));
+    app.add_option("--data-dir", data_dir,
+                   "Folder holding the data set (default: data/DATASET, or where Debian installs "
+                   "Fashion-MNIST)");
+}
+
 RunData load_data_set(const std::string& dataset, const std::string& dir, uint64_t seed) {
     if (dataset == "cifar10") return load_cifar10(dir, seed, /*augment=*/true);
     BG_CHECK(dataset == "mnist" || dataset == "fashion-mnist",

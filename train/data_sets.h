@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "train/run.h"
 
 namespace budgetgrad {
@@ -23,6 +25,10 @@ RunData load_mnist(const std::string& dataset, const std::string& dir);
 // CIFAR-10 from the binary batches in `dir`; with `augment`, random 32x32 crops of the image
 // padded by 4 pixels and horizontal flips, drawn from `seed`.
 RunData load_cifar10(const std::string& dir, uint64_t seed, bool augment);
+
+// --dataset (mnist, fashion-mnist or cifar10) and --data-dir, for programs that take any of
+// them; an empty data_dir stands for default_data_dir(dataset).
+void add_data_set_flags(CLI::App& app, std::string& dataset, std::string& data_dir);
 
 // Either of the above by name, CIFAR-10 augmented.
 RunData load_data_set(const std::string& dataset, const std::string& dir, uint64_t seed);
