@@ -2,12 +2,14 @@
 // examples/cifar --save, printing the three most likely classes of each.
 //
 //   ./examples/predict --checkpoint cifar.ckpt cat.png ship.jpg
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "engine/check.h"
 #include "train/flags.h"
 #include "train/predictor.h"
 
@@ -25,13 +27,26 @@ int main(int argc, char** argv) {
     app.add_option("images", images, "Image files")->required();
     return bg::flags::run_app("predict", app, argc, argv, [&] {
         const bg::Predictor predictor(checkpoint);
+        // A file that cannot be read is reported and the others are still classified; the
+        // exit status then says that some failed.
+        int failed = 0;
         for (const std::string& path : images) {
-            std::string line = path + ":";
-            for (const bg::ClassScore& score : predictor.classify_file(path, top)) {
-                line += fmt::format("  {} {:.1f}%", score.name, 100.0 * score.probability);
+            try {
+                std::string line = path + ":";
+                for (const bg::ClassScore& score : predictor.classify_file(path, top)) {
+                    line += fmt::format("  {} {:.1f}%", score.name, 100.0 * score.probability);
+                }
+                fmt::print("{}\n", line);
+            } catch (const bg::Error& e) {
+                std::fflush(stdout);
+                fmt::print(stderr, "predict: {}\n", e.what());
+                ++failed;
             }
-            fmt::print("{}\n", line);
         }
-        return 0;
+        if (failed > 0) {
+            fmt::print(stderr, "predict: {} of {} images could not be classified\n", failed,
+                       images.size());
+        }
+        return failed > 0 ? 1 : 0;
     });
 }

@@ -469,11 +469,18 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
         save(config.save, fitted.steps, start_seconds + fitted.seconds);
         fmt::print("saved checkpoint {}\n", config.save);
     }
-    const std::string steps = start_step > 0
-                                  ? fmt::format("steps {} to {}", start_step + 1, fitted.steps)
-                                  : fmt::format("{} steps", fitted.steps);
-    fmt::print("trained {} in {:.1f} s ({:.0f} img/s); evaluation took {:.1f} s\n", steps,
-               fitted.seconds, fitted.images_per_second, eval_seconds);
+    if (fitted.steps == start_step) {
+        fmt::print(
+            "trained no steps: the checkpoint's budget was spent already; evaluation took "
+            "{:.1f} s\n",
+            eval_seconds);
+    } else {
+        const std::string steps = start_step > 0
+                                      ? fmt::format("steps {} to {}", start_step + 1, fitted.steps)
+                                      : fmt::format("{} steps", fitted.steps);
+        fmt::print("trained {} in {:.1f} s ({:.0f} img/s); evaluation took {:.1f} s\n", steps,
+                   fitted.seconds, fitted.images_per_second, eval_seconds);
+    }
     fmt::print("test loss: {:.4f}\n", last_eval.loss);
     fmt::print("test accuracy: {:.2f}%\n", 100.0 * last_eval.accuracy);
     fmt::print("total time: {:.1f} s\n", clock.seconds());

@@ -34,4 +34,13 @@ for digit in 7 2 1; do
     grep -qE "test-[0-9]-$digit.png: +$digit [0-9.]+%" "$work/predict.log" ||
         fail "digit $digit misread: $(cat "$work/predict.log")"
 done
+# A file that is no image is reported by name; the images after it are still classified.
+echo "not an image" >"$work/junk.png"
+"$predict" --checkpoint "$work/lenet5.ckpt" "$work/junk.png" "$work/images/test-0-7.png" \
+    >"$work/mixed.log" 2>"$work/mixed.err"
+status=$?
+[[ $status -eq 1 ]] || fail "predict with a bad file exited with $status, expected 1"
+grep -q "junk.png: expected a PNG, JPEG or BMP image" "$work/mixed.err" ||
+    fail "the bad file was not named: $(cat "$work/mixed.err")"
+grep -q "test-0-7.png: " "$work/mixed.log" || fail "the image after the bad file was skipped"
 finish export-and-predict
