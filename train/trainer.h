@@ -37,8 +37,9 @@ struct FitOptions {
     // the schedule is built for T steps and moved to step ⌊p · T⌋ before every optimizer step,
     // p being the fraction of the time budget spent so far.
     int64_t total_steps = 0;
-    // > 0: a wall-clock budget. Training stops after the first step that ends with this many
-    // seconds of training time spent (evaluation and checkpoint writing are not counted).
+    // > 0: a wall-clock budget. Training stops at the first step boundary (after a step, or at
+    // the end of an epoch) with this many seconds of training time spent (evaluation and
+    // checkpoint writing are not counted).
     double time_budget_seconds = 0.0;
     int64_t log_every = 100;  // steps between progress lines; 0 for none
     double label_smoothing = 0.0;
