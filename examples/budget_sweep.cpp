@@ -123,11 +123,8 @@ int run_sweep(SweepConfig& c, const std::vector<std::string>& command) {
                 for (int64_t seed = 0; seed < c.seeds; ++seed)
                     points.push_back({model, schedule, fraction, static_cast<uint64_t>(seed)});
     const auto done = [&](const bg::SweepPoint& p) {
-        return std::any_of(results.begin(), results.end(), [&](const bg::SweepResult& r) {
-            return r.point.model == p.model && r.point.schedule == p.schedule &&
-                   fmt::format("{}", r.point.fraction) == fmt::format("{}", p.fraction) &&
-                   r.point.seed == p.seed;
-        });
+        return std::any_of(results.begin(), results.end(),
+                           [&](const bg::SweepResult& r) { return r.point == p; });
     };
     const auto left = std::count_if(points.begin(), points.end(),
                                     [&](const bg::SweepPoint& p) { return !done(p); });

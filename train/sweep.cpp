@@ -45,8 +45,8 @@ double number(const std::string& text, const std::string& where, const char* col
     return value;
 }
 
-// A fraction as it is printed and compared: the shortest text that reads back as the same
-// double ("0.1", "0.25", "1").
+// A fraction as it is written: the shortest text that reads back as the same double ("0.1",
+// "0.25", "1"), so that fractions read from the results file compare equal to the flags'.
 std::string fraction_text(double fraction) {
     return fmt::format("{}", fraction);
 }
@@ -140,7 +140,7 @@ SweepCell sweep_cell(const std::vector<SweepResult>& results, const std::string&
     std::vector<double> accuracies;
     for (const SweepResult& r : results) {
         if (r.point.model == model && r.point.schedule == schedule &&
-            fraction_text(r.point.fraction) == fraction_text(fraction)) {
+            r.point.fraction == fraction) {
             accuracies.push_back(r.test_accuracy);
         }
     }
