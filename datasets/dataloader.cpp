@@ -40,6 +40,16 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     BG_CHECK(options_.batch_size >= 1 && options_.batch_size <= size,
              "DataLoader: expected batch_size in [1, ", size, "] (the dataset size), got ",
              options_.batch_size);
+    BG_CHECK(options_.ranks >= 1 && options_.rank >= 0 && options_.rank < options_.ranks,
+             "DataLoader: expected rank in [0, ranks) and ranks >= 1, got rank ", options_.rank,
+             " of ", options_.ranks);
+    const int64_t last = size % options_.batch_size;
+    const int64_t smallest =
+        last == 0 || options_.drop_last ? options_.batch_size : std::min(options_.batch_size, last);
+    BG_CHECK(smallest >= options_.ranks, "DataLoader: a batch of ", smallest,
+             " examples cannot be shared by ", options_.ranks,
+             " processes (each needs at least one); choose a batch size whose batches, the "
+             "last one of an epoch included, hold at least that many examples");
     set_epoch(/*epoch=*/0);
 }
 
@@ -64,6 +74,14 @@ int64_t DataLoader::num_batches() const {
     return options_.drop_last ? size / batch_size : (size + batch_size - 1) / batch_size;
 }
 
+int64_t DataLoader::batch_examples(int64_t index) const {
+    const int64_t count = num_batches();
+    BG_CHECK(index >= 0 && index < count, "DataLoader::batch_examples: expected an index in [0, ",
+             count, "), got ", index);
+    const int64_t start = index * options_.batch_size;
+    return std::min<int64_t>(options_.batch_size, static_cast<int64_t>(order_.size()) - start);
+}
+
 Batch DataLoader::batch(int64_t index) const {
     return load_batch(index, /*parallel=*/true);
 }
@@ -72,9 +90,11 @@ Batch DataLoader::load_batch(int64_t index, [[maybe_unused]] bool parallel) cons
     const int64_t count = num_batches();
     BG_CHECK(index >= 0 && index < count, "DataLoader::batch: expected an index in [0, ", count,
              "), got ", index);
-    const int64_t start = index * options_.batch_size;
-    const int64_t n =
-        std::min<int64_t>(options_.batch_size, static_cast<int64_t>(order_.size()) - start);
+    // This rank's contiguous part of the batch's examples.
+    const int64_t total = batch_examples(index);
+    const int64_t first = options_.rank * total / options_.ranks;
+    const int64_t start = index * options_.batch_size + first;
+    const int64_t n = (options_.rank + 1) * total / options_.ranks - first;
 
     Batch batch;
     batch.images = Tensor::empty(

@@ -21,6 +21,11 @@ struct DataLoaderOptions {
     bool drop_last = false;   // skip the last batch when it would be shorter than batch_size
     uint64_t seed = 0;        // with the epoch, fixes the order
     int prefetch = 2;         // batches prepared ahead in a background thread; 0: none
+    // Data-parallel training: this process reads part `rank` of `ranks` of every batch. A batch
+    // of n examples is cut into contiguous parts [r·n/ranks, (r+1)·n/ranks), so the processes
+    // together read the same batches, in the same order, as one process would.
+    int rank = 0;
+    int ranks = 1;
 };
 
 // Batches of a dataset the loader shares (the dataset must not change while it is used).
@@ -33,7 +38,8 @@ struct DataLoaderOptions {
 class DataLoader {
 public:
     // Throws budgetgrad::Error for a null or empty dataset, an example_shape that is not
-    // (C, H, W), or a batch_size outside [1, dataset size]. Starts at epoch 0.
+    // (C, H, W), a batch_size outside [1, dataset size], a rank outside [0, ranks), or a batch
+    // (the last one included) with fewer examples than ranks. Starts at epoch 0.
     DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options = {});
 
     // Selects the epoch whose order batch() and iteration use: a Fisher-Yates shuffle of
@@ -45,9 +51,11 @@ public:
 
     // size / batch_size, rounded up, or down with drop_last.
     int64_t num_batches() const;
-    // Batch `index` in [0, num_batches()) of the current epoch: images (N, C, H, W) float32 and
-    // N labels, N = batch_size except for a short last batch. Throws for an index out of range
-    // or a label outside [0, num_classes) coming from the dataset.
+    // Examples in batch `index` over all ranks: batch_size, or fewer for a short last batch.
+    int64_t batch_examples(int64_t index) const;
+    // This rank's part of batch `index` in [0, num_batches()) of the current epoch: images
+    // (N, C, H, W) float32 and N labels, N = batch_examples(index) with one rank. Throws for an
+    // index out of range or a label outside [0, num_classes) coming from the dataset.
     Batch batch(int64_t index) const;
 
     const Dataset& dataset() const { return *dataset_; }

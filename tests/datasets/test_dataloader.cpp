@@ -225,6 +225,56 @@ TEST_CASE("batches do not depend on the thread count") {
 }
 #endif
 
+TEST_CASE("the ranks' parts of a batch put together are the batch one process reads") {
+    // 23 examples in batches of 7: the last batch holds 2, which 2 ranks can share, 3 cannot.
+    const auto dataset = make_dataset(23);
+    DataLoader whole(dataset, {.batch_size = 7, .seed = 5});
+    whole.set_epoch(2);
+    for (int ranks : {1, 2}) {
+        std::vector<DataLoader> parts;
+        for (int rank = 0; rank < ranks; ++rank) {
+            parts.emplace_back(dataset,
+                               DataLoaderOptions{.batch_size = 7, .seed = 5, .rank = rank,
+                                                 .ranks = ranks});
+            parts.back().set_epoch(2);
+        }
+        for (int64_t b = 0; b < whole.num_batches(); ++b) {
+            CAPTURE(ranks);
+            CAPTURE(b);
+            const Batch expected = whole.batch(b);
+            std::vector<double> images;
+            std::vector<int64_t> labels;
+            for (int rank = 0; rank < ranks; ++rank) {
+                const DataLoader& part = parts[std::size_t(rank)];
+                CHECK(part.num_batches() == whole.num_batches());
+                CHECK(part.batch_examples(b) == whole.batch_examples(b));
+                const Batch got = part.batch(b);
+                // Parts differ in size by at most one example.
+                CHECK(got.images.size(0) >= whole.batch_examples(b) / ranks);
+                CHECK(got.images.size(0) <= (whole.batch_examples(b) + ranks - 1) / ranks);
+                const std::vector<double> values = got.images.to_vector();
+                images.insert(images.end(), values.begin(), values.end());
+                labels.insert(labels.end(), got.labels.begin(), got.labels.end());
+            }
+            CHECK(images == expected.images.to_vector());
+            CHECK(labels == expected.labels);
+        }
+    }
+    CHECK_THROWS_WITH_AS(
+        DataLoader(dataset, {.batch_size = 7, .rank = 0, .ranks = 3}),
+        "DataLoader: a batch of 2 examples cannot be shared by 3 processes (each needs at least "
+        "one); choose a batch size whose batches, the last one of an epoch included, hold at "
+        "least that many examples",
+        Error);
+    // Without the short last batch, 3 ranks can share batches of 7.
+    CHECK(DataLoader(dataset, {.batch_size = 7, .drop_last = true, .rank = 2, .ranks = 3})
+              .batch(0)
+              .images.size(0) == 3);
+    CHECK_THROWS_WITH_AS(DataLoader(dataset, {.batch_size = 7, .rank = 2, .ranks = 2}),
+                         "DataLoader: expected rank in [0, ranks) and ranks >= 1, got rank 2 of 2",
+                         Error);
+}
+
 TEST_CASE("DataLoader rejects bad arguments with a message") {
     CHECK_THROWS_WITH_AS(DataLoader(nullptr), "DataLoader: expected a dataset, got a null pointer",
                          Error);
