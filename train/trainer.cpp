@@ -1,7 +1,10 @@
 #include "train/trainer.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <optional>
+#include <span>
 #include <string>
 
 #include <fmt/format.h>
@@ -46,7 +49,8 @@ std::string first_non_finite_parameter(const Module& model) {
     return "";
 }
 
-EvalResult evaluate(Module& model, DataLoader& loader) {
+EvalResult evaluate(Module& model, DataLoader& loader, ProcessGroup* group) {
+    if (group != nullptr) average_buffers(*group, model);
     const bool was_training = model.is_training();
     model.eval();
     NoGradGuard no_grad;
@@ -65,6 +69,14 @@ EvalResult evaluate(Module& model, DataLoader& loader) {
         result.count += n;
     }
     model.train(was_training);
+    if (group != nullptr) {
+        std::array<double, 3> totals{loss_sum, static_cast<double>(correct),
+                                     static_cast<double>(result.count)};
+        group->all_reduce_sum(totals);
+        loss_sum = totals[0];
+        correct = static_cast<int64_t>(totals[1]);
+        result.count = static_cast<int64_t>(totals[2]);
+    }
     if (result.count > 0) {
         result.loss = loss_sum / static_cast<double>(result.count);
         result.accuracy = static_cast<double>(correct) / static_cast<double>(result.count);
@@ -95,10 +107,20 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
     // Training seconds spent in this call, and in the whole run.
     auto seconds_here = [&] { return total.seconds() - paused; };
     auto seconds_spent = [&] { return options.start_seconds + seconds_here(); };
+    ProcessGroup* group = options.group;
+    // Training seconds as every process of the group sees them: rank 0's.
+    auto agreed_seconds_spent = [&] {
+        double seconds = seconds_spent();
+        if (group != nullptr) group->broadcast(std::span<double>(&seconds, 1));
+        return seconds;
+    };
     auto budget_spent = [&] {
-        return timed ? seconds_spent() >= options.time_budget_seconds
+        return timed ? agreed_seconds_spent() >= options.time_budget_seconds
                      : result.steps >= options.total_steps;
     };
+    std::optional<GradientReducer> reducer;
+    if (group != nullptr) reducer.emplace(*group);
+    const std::vector<Tensor> params = model.parameters();
     // Runs a hook with the clocks stopped.
     auto paused_call = [&](auto&& hook) {
         Stopwatch watch;
@@ -111,8 +133,10 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
         for (auto it = loader.iterate_from(result.steps - epoch * per_epoch); it != loader.end();
              ++it) {
             const Batch& batch = *it;
+            const int64_t index = result.steps - epoch * per_epoch;
             if (timed) {
-                const double spent = std::min(1.0, seconds_spent() / options.time_budget_seconds);
+                const double spent =
+                    std::min(1.0, agreed_seconds_spent() / options.time_budget_seconds);
                 schedule.set_step(static_cast<int64_t>(spent * options.total_steps));
             }
             const double lr = schedule.current_lr();
@@ -121,11 +145,22 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
             Tensor loss = cross_entropy(logits, batch.labels, options.label_smoothing);
             optimizer.zero_grad();
             loss.backward();
+            const auto local = static_cast<int64_t>(batch.labels.size());
+            if (reducer) {
+                reducer->reduce(params, static_cast<double>(local) /
+                                            static_cast<double>(loader.batch_examples(index)));
+            }
             optimizer.step();
             if (!timed) schedule.step();
             ++result.steps;
 
-            const double loss_value = loss.item();
+            // The batch's mean loss, images and correct predictions, over the whole group.
+            std::array<double, 3> step_totals{loss.item() * static_cast<double>(local),
+                                              static_cast<double>(local),
+                                              static_cast<double>(count_correct(logits,
+                                                                                batch.labels))};
+            if (group != nullptr) group->all_reduce_sum(step_totals);
+            const double loss_value = step_totals[0] / step_totals[1];
             if (!std::isfinite(loss_value)) {
                 const std::string bad = first_non_finite_parameter(model);
                 throw Error(fmt::format(
@@ -134,9 +169,9 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
                     loss_value, result.steps, lr,
                     bad.empty() ? "" : ", first non-finite parameter: " + bad));
             }
-            const auto n = static_cast<int64_t>(batch.labels.size());
+            const auto n = static_cast<int64_t>(step_totals[1]);
             interval_loss += loss_value;
-            interval_correct += count_correct(logits, batch.labels);
+            interval_correct += static_cast<int64_t>(step_totals[2]);
             interval_images += n;
             images += n;
             ++interval_steps;
@@ -171,7 +206,14 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
             }
             if (options.after_step) {
                 bool go_on = true;
-                paused_call([&] { go_on = options.after_step(result.steps, seconds_spent()); });
+                paused_call([&] {
+                    go_on = options.after_step(result.steps, agreed_seconds_spent());
+                    if (group != nullptr) {
+                        double stops = go_on ? 0.0 : 1.0;
+                        group->all_reduce_sum(std::span<double>(&stops, 1));
+                        go_on = stops == 0.0;
+                    }
+                });
                 if (!go_on) {
                     result.stopped = true;
                     break;
@@ -194,6 +236,7 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
              result.steps, "); try a smaller learning rate");
     result.seconds = seconds_here();
     result.images_per_second = static_cast<double>(images) / result.seconds;
+    if (reducer) result.communication_seconds = reducer->communication_seconds();
     return result;
 }
 

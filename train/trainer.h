@@ -13,6 +13,7 @@
 #include "layers/module.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
+#include "train/process_group.h"
 #include "train/progress.h"
 
 namespace budgetgrad {
@@ -30,7 +31,9 @@ int64_t count_correct(const Tensor& logits, const std::vector<int64_t>& labels);
 std::string first_non_finite_parameter(const Module& model);
 
 // Evaluates every batch of the loader's current epoch; leaves the model in the mode it found.
-EvalResult evaluate(Module& model, DataLoader& loader);
+// With a group, every process evaluates its part of each batch (the loader's rank) with the
+// group's mean buffers (average_buffers), and all get the totals.
+EvalResult evaluate(Module& model, DataLoader& loader, ProcessGroup* group = nullptr);
 
 struct FitOptions {
     // T, the budget in optimizer steps. With a time budget, the schedule's resolution instead:
@@ -59,6 +62,12 @@ struct FitOptions {
     int64_t start_step = 0;
     // Training seconds already spent, when resuming a run with a time budget.
     double start_seconds = 0.0;
+    // Data-parallel training: the loader reads this process's part of every batch, gradients
+    // are averaged over the group before each optimizer step, losses and accuracies in the
+    // progress lines are the whole batch's, and every decision to stop (a time budget's end,
+    // after_step returning false on any process) is taken by all processes together. Rank 0's
+    // clock times a time budget.
+    ProcessGroup* group = nullptr;
 };
 
 struct FitResult {
@@ -67,6 +76,7 @@ struct FitResult {
     double seconds = 0.0;  // training time in this call, evaluation excluded
     double images_per_second = 0.0;
     double last_loss = 0.0;  // mean loss over the last logging interval
+    double communication_seconds = 0.0;  // in gradient all-reduces, with a group
 };
 
 // Trains `model` for options.total_steps steps, or until options.time_budget_seconds are spent:
