@@ -28,6 +28,7 @@
 #include "optim/schedule.h"
 #include "train/data_sets.h"
 #include "train/flags.h"
+#include "train/mpi_group.h"
 #include "train/progress.h"
 #include "train/run.h"
 #include "train/sweep.h"
@@ -253,5 +254,14 @@ int main(int argc, char** argv) {
     app.add_option("--out", c.out, "Folder for the results (default: sweep-DATASET)");
     const std::vector<std::string> command(argv, argv + argc);
     return bg::flags::run_app("budget_sweep", app, argc, argv,
-                              [&] { return run_sweep(c, command); });
+                              [&] {
+                                  // Its runs are independent: start several sweeps instead.
+                                  if (bg::world_size() > 1) {
+                                      throw bg::Error(
+                                          "budget_sweep runs as one process; start it without "
+                                          "mpirun (examples/mnist and examples/cifar train "
+                                          "over several)");
+                                  }
+                                  return run_sweep(c, command);
+                              });
 }

@@ -10,9 +10,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "engine/parallel.h"
 #include "train/data_sets.h"
 #include "train/flags.h"
+#include "train/mpi_group.h"
 #include "train/run.h"
 
 namespace bg = budgetgrad;
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     config.data_dir = "data/cifar10";
     config.nesterov = true;
     config.eval_every = 1;
-    config.threads = bg::max_threads();
+    config.threads = bg::default_threads();
     bool augment = true;
     CLI::App app{
         "Train a model on CIFAR-10 within a budget of steps or epochs, the learning "

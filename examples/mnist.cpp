@@ -8,9 +8,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "engine/parallel.h"
 #include "train/data_sets.h"
 #include "train/flags.h"
+#include "train/mpi_group.h"
 #include "train/run.h"
 
 namespace bg = budgetgrad;
@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     config.batch_size = 64;
     config.lr = 0.05;
     config.weight_decay = 0.0;
-    config.threads = bg::max_threads();
+    config.threads = bg::default_threads();
     std::string dataset = "mnist";
     CLI::App app{
         "Train a model on MNIST or Fashion-MNIST within a budget of steps or epochs, "

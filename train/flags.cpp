@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "engine/check.h"
+#include "train/mpi_group.h"
 
 namespace budgetgrad::flags {
 
@@ -180,30 +181,38 @@ CLI::Validator duration() {
 
 int run_app(const std::string& program, CLI::App& app, int argc, char** argv,
             const std::function<int()>& run) {
+    // Under mpirun every process parses the same flags; rank 0 alone answers.
+    const bool speaks = world_rank() == 0;
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
+        return speaks ? app.exit(e) : 0;
     } catch (const CLI::ParseError& e) {
-        fmt::print(stderr, "{}: {} (see --help)\n", program, e.what());
+        if (speaks) fmt::print(stderr, "{}: {} (see --help)\n", program, e.what());
         return kUsageError;
     }
+    // In a group of processes, an error ends them all: the others would wait for this one.
+    const std::string who = program + rank_label();
+    auto fail = [&](int status, const std::string& message) {
+        fmt::print(stderr, "{}: {}\n", who, message);
+        abort_group(status);
+        return status;
+    };
     try {
         return run();
     } catch (const Interrupted& e) {
-        fmt::print(stderr, "{}: {}\n", program, e.what());
+        // Every process stops at the same step; rank 0 wrote the checkpoint and tells.
+        if (speaks) fmt::print(stderr, "{}: {}\n", program, e.what());
         return e.status;
     } catch (const FlagError& e) {
-        fmt::print(stderr, "{}: {} (see --help)\n", program, e.what());
-        return kUsageError;
+        return fail(kUsageError, std::string(e.what()) + " (see --help)");
     } catch (const Error& e) {
-        fmt::print(stderr, "{}: {}\n", program, e.what());
+        return fail(kRunError, e.what());
     } catch (const std::bad_alloc&) {
-        fmt::print(stderr, "{}: out of memory (a smaller --batch-size needs less)\n", program);
+        return fail(kRunError, "out of memory (a smaller --batch-size needs less)");
     } catch (const std::exception& e) {
-        fmt::print(stderr, "{}: {}\n", program, e.what());
+        return fail(kRunError, e.what());
     }
-    return kRunError;
 }
 
 }  // namespace budgetgrad::flags

@@ -20,6 +20,7 @@
 #include "optim/schedule.h"
 #include "train/checkpoint.h"
 #include "train/flags.h"
+#include "train/mpi_group.h"
 #include "train/progress.h"
 #include "train/trainer.h"
 
@@ -304,9 +305,13 @@ std::vector<ParamGroup> decay_groups(const Module& model, double weight_decay) {
 }
 
 RunResult run_training(const std::string& program, const RunConfig& config, const RunData& data) {
+    // Under mpirun, this process is one replica of the model; rank 0 logs and writes files.
+    ProcessGroup* group = world();
+    const int rank = group != nullptr ? group->rank() : 0;
+    const int ranks = group != nullptr ? group->size() : 1;
     set_num_threads(config.threads);
     manual_seed(config.seed);
-    check_writable("--save", config.save);
+    if (rank == 0) check_writable("--save", config.save);
     if (config.checkpoint_every > 0 && config.save.empty()) {
         throw flags::FlagError("--checkpoint-every",
                                "expected --save FILE to write the "
@@ -320,7 +325,7 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
                                                             config.log_csv, flag));
         }
     }
-    CsvLog csv(config.log_csv, /*resuming=*/!config.resume.empty());
+    CsvLog csv(rank == 0 ? config.log_csv : "", /*resuming=*/!config.resume.empty());
 
     if (config.batch_size > data.train->size()) {
         throw flags::FlagError("--batch-size", fmt::format("expected at most {} (the training "
@@ -334,8 +339,19 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
                                    shape_str(info.input_shape), data.name,
                                    shape_str(data.train->example_shape())));
     }
-    DataLoader train_loader(data.train, {.batch_size = config.batch_size, .seed = config.seed});
-    DataLoader test_loader(
+    // Each process reads its part of every batch; --batch-size is the whole batch.
+    auto make_loader = [&](const std::shared_ptr<const Dataset>& set, DataLoaderOptions options) {
+        options.rank = rank;
+        options.ranks = ranks;
+        try {
+            return DataLoader(set, options);
+        } catch (const Error& e) {
+            throw flags::FlagError("--batch-size", e.what());
+        }
+    };
+    DataLoader train_loader =
+        make_loader(data.train, {.batch_size = config.batch_size, .seed = config.seed});
+    DataLoader test_loader = make_loader(
         data.test, {.batch_size = std::min(kEvalBatchSize, data.test->size()), .shuffle = false});
     const int64_t per_epoch = train_loader.num_batches();
     const Budget budget = config.budget_steps ? Budget::steps(*config.budget_steps)
@@ -375,6 +391,15 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
         start_step = saved.step;
         start_seconds = saved.training_seconds;
     }
+    if (group != nullptr) {
+        // The replicas start equal, and each draws its own dropout masks; rank 0 keeps the
+        // stream a single process would use (the checkpoint records that one).
+        broadcast_model(*group, *model);
+        if (rank > 0) {
+            manual_seed(mix64(mix64(config.seed) ^ static_cast<uint64_t>(rank)) ^
+                        static_cast<uint64_t>(start_step));
+        }
+    }
     // "120/938" under a step budget; under a time budget the number of steps is not known.
     auto step_of = [&](int64_t step) {
         return timed ? std::to_string(step) : fmt::format("{}/{}", step, total_steps);
@@ -389,10 +414,11 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
               : budget.describe(per_epoch),
         config.batch_size, config.lr, config.momentum, config.nesterov ? " nesterov" : "",
         config.weight_decay, config.label_smoothing);
-    fmt::print("schedule {} | seed {} | threads {} | train {} examples, test {}\n",
+    fmt::print("schedule {} | seed {} | {}threads {} | train {} examples, test {}\n",
                timed ? config.schedule + ", following the fraction of the time spent"
                      : schedule.schedule().describe(),
-               config.seed, config.threads, data.train->size(), data.test->size());
+               config.seed, ranks > 1 ? fmt::format("processes {} × ", ranks) : "",
+               config.threads, data.train->size(), data.test->size());
     fmt::print("{}", summary.table());
     if (start_step > 0) {
         fmt::print("resuming from {} at step {}{}\n", config.resume, step_of(start_step),
@@ -408,7 +434,7 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
     int64_t last_eval_step = -1;
     auto run_eval = [&](int64_t epoch, int64_t step) {
         Stopwatch watch;
-        last_eval = evaluate(*model, test_loader);
+        last_eval = evaluate(*model, test_loader, group);
         last_eval_step = step;
         const double seconds = watch.seconds();
         eval_seconds += seconds;
@@ -436,11 +462,16 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
                                         (steps + per_epoch - 1) / per_epoch,
                                         identity,
                                         timed ? training_seconds : 0.0};
+        // The replicas' weights and optimizer states are equal; their BatchNorm running
+        // statistics are not, and their mean is what is saved.
+        if (group != nullptr) average_buffers(*group, *model);
+        if (rank != 0) return;
         csv.flush();
         save_checkpoint(path, checkpoint, *model, &optimizer, &schedule);
     };
     options.start_step = start_step;
     options.start_seconds = start_seconds;
+    options.group = group;
     options.after_step = [&](int64_t step, double training_seconds) {
         if (g_signal != 0) return false;
         // The last step's checkpoint is the final one, written below.
@@ -454,7 +485,9 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
     const FitResult fitted = fit(*model, optimizer, schedule, train_loader, options);
     if (fitted.stopped) {
         const int number = g_signal;
-        const std::string path = config.save.empty() ? interrupted_path(program) : config.save;
+        const std::string path = config.save.empty()
+                                     ? (rank == 0 ? interrupted_path(program) : "")
+                                     : config.save;
         save(path, fitted.steps, start_seconds + fitted.seconds);
         throw flags::Interrupted(
             fmt::format("{} after step {}; checkpoint written to {}; continue with:\n  {}",
@@ -480,6 +513,15 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
                                       : fmt::format("{} steps", fitted.steps);
         fmt::print("trained {} in {:.1f} s ({:.0f} img/s); evaluation took {:.1f} s\n", steps,
                    fitted.seconds, fitted.images_per_second, eval_seconds);
+    }
+    if (group != nullptr && fitted.seconds > 0.0) {
+        fmt::print("gradient all-reduce: {:.1f} s of the training time on rank 0 ({:.1f}%, "
+                   "{:.2f} ms per step) over {} processes\n",
+                   fitted.communication_seconds,
+                   100.0 * fitted.communication_seconds / fitted.seconds,
+                   1000.0 * fitted.communication_seconds /
+                       static_cast<double>(std::max<int64_t>(1, fitted.steps - start_step)),
+                   ranks);
     }
     fmt::print("test loss: {:.4f}\n", last_eval.loss);
     fmt::print("test accuracy: {:.2f}%\n", 100.0 * last_eval.accuracy);
