@@ -12,6 +12,7 @@ packages=(
   libcli11-dev                       # command-line flags of the examples
   libstb-dev                         # image decoding (PNG, JPEG, BMP)
   doctest-dev                        # tests
+  libopenmpi-dev openmpi-bin         # -DBUDGETGRAD_MPI=ON: data-parallel training under mpirun
   gnuplot-nox                        # scripts/plot_sweep.sh
   ca-certificates curl               # scripts/get_data.sh downloads
 )
