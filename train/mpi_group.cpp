@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -57,17 +58,25 @@ public:
     void broadcast(std::span<double> values) override { cast(values); }
 
 private:
+    // MPI counts elements with an int: larger spans go in pieces.
+    static constexpr std::size_t kPiece = std::size_t{1} << 30;
+
     template <typename T>
     void reduce(std::span<T> values) {
-        check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
-                                mpi_type<T>(), MPI_SUM, MPI_COMM_WORLD),
-                  "MPI_Allreduce");
+        for (std::size_t at = 0; at < values.size(); at += kPiece) {
+            const auto n = static_cast<int>(std::min(kPiece, values.size() - at));
+            check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data() + at, n, mpi_type<T>(), MPI_SUM,
+                                    MPI_COMM_WORLD),
+                      "MPI_Allreduce");
+        }
     }
     template <typename T>
     void cast(std::span<T> values) {
-        check_mpi(MPI_Bcast(values.data(), static_cast<int>(values.size()), mpi_type<T>(), 0,
-                            MPI_COMM_WORLD),
-                  "MPI_Bcast");
+        for (std::size_t at = 0; at < values.size(); at += kPiece) {
+            const auto n = static_cast<int>(std::min(kPiece, values.size() - at));
+            check_mpi(MPI_Bcast(values.data() + at, n, mpi_type<T>(), 0, MPI_COMM_WORLD),
+                      "MPI_Bcast");
+        }
     }
 
     int rank_ = 0, size_ = 1;
@@ -93,7 +102,13 @@ int world_size() { return launcher_value("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", 1);
 
 int default_threads() {
     const int local = launcher_value("OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", 1);
-    return std::max(1, max_threads() / std::max(1, local));
+    // OpenMP counts the CPUs this process may run on (or OMP_NUM_THREADS).
+    const int usable = max_threads();
+    if (local <= 1) return usable;
+    // mpirun bound the process to some of the machine's CPUs: they are its own.
+    if (usable < static_cast<int>(std::thread::hardware_concurrency())) return usable;
+    // Unbound: the processes on this machine share its CPUs.
+    return std::max(1, usable / local);
 }
 
 ProcessGroup* world() {
@@ -122,6 +137,7 @@ ProcessGroup* world() {
 void abort_group(int status) {
 #ifdef BUDGETGRAD_WITH_MPI
     if (group_slot() != nullptr) {
+        std::fflush(stdout);
         std::fflush(stderr);
         MPI_Abort(MPI_COMM_WORLD, status);
     }

@@ -1,6 +1,7 @@
 #include "train/run.h"
 
 #include <unistd.h>
+#include <array>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -340,19 +341,28 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
                                    shape_str(data.train->example_shape())));
     }
     // Each process reads its part of every batch; --batch-size is the whole batch.
-    auto make_loader = [&](const std::shared_ptr<const Dataset>& set, DataLoaderOptions options) {
-        options.rank = rank;
-        options.ranks = ranks;
+    DataLoader train_loader = [&] {
         try {
-            return DataLoader(set, options);
+            return DataLoader(data.train, {.batch_size = config.batch_size,
+                                           .seed = config.seed,
+                                           .rank = rank,
+                                           .ranks = ranks});
         } catch (const Error& e) {
             throw flags::FlagError("--batch-size", e.what());
         }
-    };
-    DataLoader train_loader =
-        make_loader(data.train, {.batch_size = config.batch_size, .seed = config.seed});
-    DataLoader test_loader = make_loader(
-        data.test, {.batch_size = std::min(kEvalBatchSize, data.test->size()), .shuffle = false});
+    }();
+    // Evaluation sums over examples, so its batch size changes nothing but float rounding; it
+    // is chosen so that every process has examples in every batch, the last one included.
+    const int64_t test_size = data.test->size();
+    if (test_size < ranks) {
+        throw Error(fmt::format("{}'s test set has {} examples, fewer than the {} processes",
+                                data.name, test_size, ranks));
+    }
+    int64_t eval_batch = std::min(kEvalBatchSize, test_size);
+    while (eval_batch > ranks && test_size % eval_batch != 0 && test_size % eval_batch < ranks)
+        --eval_batch;
+    DataLoader test_loader(
+        data.test, {.batch_size = eval_batch, .shuffle = false, .rank = rank, .ranks = ranks});
     const int64_t per_epoch = train_loader.num_batches();
     const Budget budget = config.budget_steps ? Budget::steps(*config.budget_steps)
                                               : Budget::epochs(config.budget_epochs.value_or(1));
@@ -392,8 +402,9 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
         start_seconds = saved.training_seconds;
     }
     if (group != nullptr) {
-        // The replicas start equal, and each draws its own dropout masks; rank 0 keeps the
-        // stream a single process would use (the checkpoint records that one).
+        // The replicas start equal, and each draws its own dropout masks: rank 0 from the
+        // stream a single process would use (the checkpoint records that one), the others from
+        // streams fixed by (seed, rank, step), set again after every step.
         broadcast_model(*group, *model);
         if (rank > 0) {
             manual_seed(mix64(mix64(config.seed) ^ static_cast<uint64_t>(rank)) ^
@@ -472,8 +483,23 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
     options.start_step = start_step;
     options.start_seconds = start_seconds;
     options.group = group;
+    // The signal that stops the run: every process must stop, and save, at the same step,
+    // whichever of them received it (mpirun turns Ctrl-C into SIGTERM to each, not at once).
+    int stop_signal = 0;
     options.after_step = [&](int64_t step, double training_seconds) {
-        if (g_signal != 0) return false;
+        std::array<double, 2> signals{g_signal == SIGINT ? 1.0 : 0.0,
+                                      g_signal != 0 && g_signal != SIGINT ? 1.0 : 0.0};
+        if (group != nullptr) group->all_reduce_sum(signals);
+        if (signals[0] > 0.0 || signals[1] > 0.0) {
+            stop_signal = signals[0] > 0.0 ? SIGINT : SIGTERM;
+            return false;
+        }
+        // Dropout masks of the processes after rank 0 follow (seed, rank, step), so that a
+        // resumed run draws what the run left alone would have drawn.
+        if (rank > 0) {
+            manual_seed(mix64(mix64(config.seed) ^ static_cast<uint64_t>(rank)) ^
+                        static_cast<uint64_t>(step));
+        }
         // The last step's checkpoint is the final one, written below.
         const bool last = timed ? training_seconds >= *config.budget_time : step >= total_steps;
         if (config.checkpoint_every > 0 && step % config.checkpoint_every == 0 && !last) {
@@ -484,7 +510,7 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
     catch_signals();
     const FitResult fitted = fit(*model, optimizer, schedule, train_loader, options);
     if (fitted.stopped) {
-        const int number = g_signal;
+        const int number = stop_signal;
         const std::string path = config.save.empty()
                                      ? (rank == 0 ? interrupted_path(program) : "")
                                      : config.save;
