@@ -253,15 +253,14 @@ int main(int argc, char** argv) {
         ->check(bg::flags::non_negative_integer());
     app.add_option("--out", c.out, "Folder for the results (default: sweep-DATASET)");
     const std::vector<std::string> command(argv, argv + argc);
-    return bg::flags::run_app("budget_sweep", app, argc, argv,
-                              [&] {
-                                  // Its runs are independent: start several sweeps instead.
-                                  if (bg::world_size() > 1) {
-                                      throw bg::Error(
-                                          "budget_sweep runs as one process; start it without "
-                                          "mpirun (examples/mnist and examples/cifar train "
-                                          "over several)");
-                                  }
-                                  return run_sweep(c, command);
-                              });
+    return bg::flags::run_app("budget_sweep", app, argc, argv, [&] {
+        // Its runs are independent: start several sweeps instead.
+        if (bg::world_size() > 1) {
+            throw bg::Error(
+                "budget_sweep runs as one process; start it without "
+                "mpirun (examples/mnist and examples/cifar train "
+                "over several)");
+        }
+        return run_sweep(c, command);
+    });
 }

@@ -40,9 +40,13 @@ void check_mpi(int code, const char* what) {
 template <typename T>
 MPI_Datatype mpi_type();
 template <>
-MPI_Datatype mpi_type<float>() { return MPI_FLOAT; }
+MPI_Datatype mpi_type<float>() {
+    return MPI_FLOAT;
+}
 template <>
-MPI_Datatype mpi_type<double>() { return MPI_DOUBLE; }
+MPI_Datatype mpi_type<double>() {
+    return MPI_DOUBLE;
+}
 
 class MpiGroup final : public ProcessGroup {
 public:
@@ -97,8 +101,12 @@ std::unique_ptr<ProcessGroup>& group_slot() {
 
 }  // namespace
 
-int world_rank() { return launcher_value("OMPI_COMM_WORLD_RANK", "PMI_RANK", 0); }
-int world_size() { return launcher_value("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", 1); }
+int world_rank() {
+    return launcher_value("OMPI_COMM_WORLD_RANK", "PMI_RANK", 0);
+}
+int world_size() {
+    return launcher_value("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", 1);
+}
 
 int default_threads() {
     const int local = launcher_value("OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", 1);
@@ -127,10 +135,10 @@ ProcessGroup* world() {
     }
     return group_slot().get();
 #else
-    throw Error(fmt::format(
-        "started by mpirun as one of {} processes, but this build has no MPI support; "
-        "configure with -DBUDGETGRAD_MPI=ON (needs Debian's libopenmpi-dev)",
-        world_size()));
+    throw Error(
+        fmt::format("started by mpirun as one of {} processes, but this build has no MPI support; "
+                    "configure with -DBUDGETGRAD_MPI=ON (needs Debian's libopenmpi-dev)",
+                    world_size()));
 #endif
 }
 

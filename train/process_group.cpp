@@ -22,8 +22,10 @@ std::span<float> floats_of(const Tensor& t, const std::string& name) {
 }  // namespace
 
 void broadcast_model(ProcessGroup& group, const Module& model) {
-    for (const NamedTensor& p : model.named_parameters()) group.broadcast(floats_of(p.tensor, p.name));
-    for (const NamedTensor& b : model.named_buffers()) group.broadcast(floats_of(b.tensor, b.name));
+    for (const NamedTensor& p : model.named_parameters())
+        group.broadcast(floats_of(p.tensor, p.name));
+    for (const NamedTensor& b : model.named_buffers())
+        group.broadcast(floats_of(b.tensor, b.name));
 }
 
 void average_buffers(ProcessGroup& group, const Module& model) {
@@ -31,7 +33,8 @@ void average_buffers(ProcessGroup& group, const Module& model) {
     for (const NamedTensor& b : model.named_buffers()) {
         std::span<float> values = floats_of(b.tensor, b.name);
         group.all_reduce_sum(values);
-        for (float& v : values) v *= scale;
+        for (float& v : values)
+            v *= scale;
     }
 }
 
@@ -48,7 +51,8 @@ void GradientReducer::reduce(const std::vector<Tensor>& params, double weight) {
         const Tensor g = p.grad();
         if (!g.defined()) continue;
         const std::span<float> values = floats_of(g, "a gradient");
-        std::transform(values.begin(), values.end(), flat_.begin() + static_cast<std::ptrdiff_t>(at),
+        std::transform(values.begin(), values.end(),
+                       flat_.begin() + static_cast<std::ptrdiff_t>(at),
                        [w](float v) { return w * v; });
         at += values.size();
     }

@@ -428,8 +428,8 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
     fmt::print("schedule {} | seed {} | {}threads {} | train {} examples, test {}\n",
                timed ? config.schedule + ", following the fraction of the time spent"
                      : schedule.schedule().describe(),
-               config.seed, ranks > 1 ? fmt::format("processes {} × ", ranks) : "",
-               config.threads, data.train->size(), data.test->size());
+               config.seed, ranks > 1 ? fmt::format("processes {} × ", ranks) : "", config.threads,
+               data.train->size(), data.test->size());
     fmt::print("{}", summary.table());
     if (start_step > 0) {
         fmt::print("resuming from {} at step {}{}\n", config.resume, step_of(start_step),
@@ -511,9 +511,8 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
     const FitResult fitted = fit(*model, optimizer, schedule, train_loader, options);
     if (fitted.stopped) {
         const int number = stop_signal;
-        const std::string path = config.save.empty()
-                                     ? (rank == 0 ? interrupted_path(program) : "")
-                                     : config.save;
+        const std::string path =
+            config.save.empty() ? (rank == 0 ? interrupted_path(program) : "") : config.save;
         save(path, fitted.steps, start_seconds + fitted.seconds);
         throw flags::Interrupted(
             fmt::format("{} after step {}; checkpoint written to {}; continue with:\n  {}",
@@ -541,13 +540,13 @@ RunResult run_training(const std::string& program, const RunConfig& config, cons
                    fitted.seconds, fitted.images_per_second, eval_seconds);
     }
     if (group != nullptr && fitted.seconds > 0.0) {
-        fmt::print("gradient all-reduce: {:.1f} s of the training time on rank 0 ({:.1f}%, "
-                   "{:.2f} ms per step) over {} processes\n",
-                   fitted.communication_seconds,
-                   100.0 * fitted.communication_seconds / fitted.seconds,
-                   1000.0 * fitted.communication_seconds /
-                       static_cast<double>(std::max<int64_t>(1, fitted.steps - start_step)),
-                   ranks);
+        fmt::print(
+            "gradient all-reduce: {:.1f} s of the training time on rank 0 ({:.1f}%, "
+            "{:.2f} ms per step) over {} processes\n",
+            fitted.communication_seconds, 100.0 * fitted.communication_seconds / fitted.seconds,
+            1000.0 * fitted.communication_seconds /
+                static_cast<double>(std::max<int64_t>(1, fitted.steps - start_step)),
+            ranks);
     }
     fmt::print("test loss: {:.4f}\n", last_eval.loss);
     fmt::print("test accuracy: {:.2f}%\n", 100.0 * last_eval.accuracy);

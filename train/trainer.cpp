@@ -155,10 +155,9 @@ FitResult fit(Module& model, Optimizer& optimizer, LRScheduler& schedule, DataLo
             ++result.steps;
 
             // The batch's mean loss, images and correct predictions, over the whole group.
-            std::array<double, 3> step_totals{loss.item() * static_cast<double>(local),
-                                              static_cast<double>(local),
-                                              static_cast<double>(count_correct(logits,
-                                                                                batch.labels))};
+            std::array<double, 3> step_totals{
+                loss.item() * static_cast<double>(local), static_cast<double>(local),
+                static_cast<double>(count_correct(logits, batch.labels))};
             if (group != nullptr) group->all_reduce_sum(step_totals);
             const double loss_value = step_totals[0] / step_totals[1];
             if (!std::isfinite(loss_value)) {

@@ -75,7 +75,7 @@ struct FitResult {
     bool stopped = false;  // after_step asked to stop before the budget was spent
     double seconds = 0.0;  // training time in this call, evaluation excluded
     double images_per_second = 0.0;
-    double last_loss = 0.0;  // mean loss over the last logging interval
+    double last_loss = 0.0;              // mean loss over the last logging interval
     double communication_seconds = 0.0;  // in gradient all-reduces, with a group
 };
 

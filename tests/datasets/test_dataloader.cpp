@@ -233,9 +233,9 @@ TEST_CASE("the ranks' parts of a batch put together are the batch one process re
     for (int ranks : {1, 2}) {
         std::vector<DataLoader> parts;
         for (int rank = 0; rank < ranks; ++rank) {
-            parts.emplace_back(dataset,
-                               DataLoaderOptions{.batch_size = 7, .seed = 5, .rank = rank,
-                                                 .ranks = ranks});
+            parts.emplace_back(
+                dataset,
+                DataLoaderOptions{.batch_size = 7, .seed = 5, .rank = rank, .ranks = ranks});
             parts.back().set_epoch(2);
         }
         for (int64_t b = 0; b < whole.num_batches(); ++b) {

@@ -34,8 +34,8 @@ namespace {
 // measured gap is about 1e-6; a sum of the ranks' gradients instead of their weighted mean
 // gives about 2, a plain mean that ignores the uneven shares of the short batch about 2e-2.
 constexpr double kTolerance = 1e-5;
-constexpr int64_t kSteps = 24;      // three epochs of 8 batches
-constexpr int64_t kBatch = 64;      // global batch
+constexpr int64_t kSteps = 24;  // three epochs of 8 batches
+constexpr int64_t kBatch = 64;  // global batch
 // The last batch of an epoch is short, 53 examples, shared 26 and 27: the ranks' gradients
 // must be weighted by their shares of the batch, not simply averaged.
 constexpr int64_t kExamples = 501;
@@ -85,16 +85,16 @@ int run() {
     auto model = fresh_model(static_cast<uint64_t>(rank) + 1);
     bg::broadcast_model(*group, *model);
     auto reference = fresh_model(1);  // rank 0's initial weights
-    const bg::SGDOptions sgd_options{.lr = 0.05, .momentum = 0.9, .weight_decay = 5e-4,
-                                     .nesterov = true};
+    const bg::SGDOptions sgd_options{
+        .lr = 0.05, .momentum = 0.9, .weight_decay = 5e-4, .nesterov = true};
     bg::SGD sgd(model->parameters(), sgd_options);
     bg::LinearLR schedule(sgd, kSteps);
     bg::SGD reference_sgd(reference->parameters(), sgd_options);
     bg::LinearLR reference_schedule(reference_sgd, kSteps);
 
     const auto data = std::make_shared<RandomDigits>();
-    bg::DataLoader loader(data, {.batch_size = kBatch, .seed = 7, .rank = rank,
-                                 .ranks = group->size()});
+    bg::DataLoader loader(data,
+                          {.batch_size = kBatch, .seed = 7, .rank = rank, .ranks = group->size()});
     bg::DataLoader whole(data, {.batch_size = kBatch, .seed = 7, .prefetch = 0});
     const int64_t per_epoch = whole.num_batches();
 
@@ -139,11 +139,12 @@ int run() {
     group->all_reduce_sum(std::span<double>(&replica_gap, 1));
 
     if (rank == 0) {
-        std::printf("%lld steps of global batch %lld over %d processes: largest weight gap to one "
-                    "process %.3g (tolerance %.3g), weights moved %.3g from their start, "
-                    "replicas differ by %.3g\n",
-                    static_cast<long long>(kSteps), static_cast<long long>(kBatch), group->size(),
-                    worst, kTolerance, moved, replica_gap);
+        std::printf(
+            "%lld steps of global batch %lld over %d processes: largest weight gap to one "
+            "process %.3g (tolerance %.3g), weights moved %.3g from their start, "
+            "replicas differ by %.3g\n",
+            static_cast<long long>(kSteps), static_cast<long long>(kBatch), group->size(), worst,
+            kTolerance, moved, replica_gap);
     }
     // A test that compared nothing could not fail: the weights must have moved far more than
     // the tolerance.
